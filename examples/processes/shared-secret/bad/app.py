@@ -1,0 +1,31 @@
+"""A sign-in kept in Flask's signed-cookie session, with a key each process invents."""
+
+import os
+import re
+
+from flask import Flask, jsonify, request, session
+
+SECRET_KEY = os.urandom(32).hex()
+
+USER_NAME = re.compile(r"[a-z][a-z0-9_-]{0,31}")
+app = Flask(__name__)
+app.secret_key = SECRET_KEY
+
+
+@app.post("/login")
+def login():
+    """Sign in as `{"user": "..."}`: the name is kept in a signed cookie."""
+    body = request.get_json(silent=True)
+    user = body.get("user") if isinstance(body, dict) else None
+    if not isinstance(user, str) or not USER_NAME.fullmatch(user):
+        return jsonify(error='send JSON like {"user": "ada"} (lowercase, 1 to 32 characters)'), 400
+    session["user"] = user
+    return jsonify(user=user)
+
+
+@app.get("/me")
+def me():
+    """Answer who is signed in, from the cookie alone."""
+    if "user" not in session:
+        return jsonify(error="not signed in"), 401
+    return jsonify(user=session["user"])

@@ -1,0 +1,103 @@
+"""Fixtures every proof can use: backing services and example apps as real processes.
+
+Set `REDIS_URL` or `DATABASE_URL` to run the proofs against servers you
+already run (the proofs flush that Redis database and reset that database's
+`public` schema); otherwise each test session starts throwaway servers.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+import redis
+
+from harness import AppProcess, PostgresServer, RedisServer, RoundRobin
+
+
+@pytest.fixture(scope="session")
+def redis_server_url() -> Iterator[str]:
+    """URL of the session's Redis: `REDIS_URL` if set, else a throwaway server."""
+    if os.environ.get("REDIS_URL"):
+        yield os.environ["REDIS_URL"]
+        return
+    with RedisServer() as server:
+        yield server.url
+
+
+@pytest.fixture
+def redis_url(redis_server_url: str) -> str:
+    """URL of an empty Redis database for one proof."""
+    with redis.Redis.from_url(redis_server_url) as client:
+        client.flushdb()
+    return redis_server_url
+
+
+@pytest.fixture
+def redis_servers() -> Iterator[Callable[..., RedisServer]]:
+    """Start extra throwaway Redis servers; each is stopped after the proof."""
+    started: list[RedisServer] = []
+
+    def start(durable: bool = False) -> RedisServer:
+        server = RedisServer(durable=durable)
+        started.append(server)
+        return server.start()
+
+    yield start
+    for server in started:
+        server.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_server_url() -> Iterator[str]:
+    """URL of the session's PostgreSQL: `DATABASE_URL` if set, else a throwaway cluster."""
+    if os.environ.get("DATABASE_URL"):
+        yield os.environ["DATABASE_URL"]
+        return
+    with PostgresServer() as server:
+        yield server.url
+
+
+@pytest.fixture
+def database_url(postgres_server_url: str) -> str:
+    """URL of a PostgreSQL database with an empty `public` schema for one proof."""
+    with psycopg.connect(postgres_server_url, autocommit=True) as db:
+        db.execute("drop schema if exists public cascade")
+        db.execute("create schema public")
+    return postgres_server_url
+
+
+@pytest.fixture
+def start_app() -> Iterator[Callable[..., AppProcess]]:
+    """Start example apps as real processes; every one is stopped after the proof.
+
+    Takes the arguments of [`AppProcess`][harness.processes.AppProcess]:
+    `start_app("stateless-processes/hit-counter/good", env={"REDIS_URL": url})`.
+    """
+    started: list[AppProcess] = []
+
+    def start(example: Path | str, **kwargs: object) -> AppProcess:
+        app = AppProcess(example, **kwargs)
+        started.append(app)
+        return app.start()
+
+    yield start
+    for app in started:
+        app.close()
+
+
+@pytest.fixture
+def start_copies(start_app: Callable[..., AppProcess]) -> Callable[..., RoundRobin]:
+    """Start `count` copies of an example behind a [`RoundRobin`][harness.cluster.RoundRobin].
+
+    `start_copies("stateless-processes/cart/bad")` is two copies with no
+    sticky sessions; keyword arguments go to every copy's `AppProcess`.
+    """
+
+    def start(example: Path | str, count: int = 2, **kwargs: object) -> RoundRobin:
+        return RoundRobin([start_app(example, **kwargs) for _ in range(count)])
+
+    return start

@@ -1,0 +1,312 @@
+"""Start an example app as a real OS process and drive its life cycle.
+
+An [`AppProcess`][harness.processes.AppProcess] is one running copy of an
+example: its own process group, its own empty working directory (the local
+disk of a fresh container) and its own output file. The harness starts it,
+waits until it answers HTTP, and then lets a proof restart it, signal it,
+kill it with SIGKILL or read what it printed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+
+EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "examples"
+"""The folder that holds every example pair: `examples/<page>/<scenario>/{bad,good}`."""
+
+CommandBuilder = Callable[[Path, int], list[str]]
+"""Builds the argv that serves an example folder on a port (0: the server picks one)."""
+
+_LISTENING = re.compile(r"http://127\.0\.0\.1:(\d+)")
+
+
+class AppFailedToStart(RuntimeError):
+    """The process exited, or never answered HTTP, before its start-up deadline."""
+
+
+def gunicorn_command(example: Path, port: int = 0) -> list[str]:
+    """The argv that serves `example/app.py`'s `app` with one gunicorn worker.
+
+    `--preload` loads the app in the master process, so an app that stops at
+    start (for instance on missing config) makes gunicorn exit with its message
+    instead of respawning workers forever.
+
+    Example:
+        ```python
+        from pathlib import Path
+
+        from harness.processes import gunicorn_command
+
+        argv = gunicorn_command(Path("examples/stateless-processes/hit-counter/good"), 8000)
+        assert argv[1:3] == ["-m", "gunicorn"]
+        assert "127.0.0.1:8000" in argv
+        ```
+    """
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        "1",
+        "--preload",
+        "--no-control-socket",
+        "--pythonpath",
+        str(example),
+        "app:app",
+    ]
+
+
+def resolve_example(example: Path | str) -> Path:
+    """An example folder, given as a path or relative to `examples/`.
+
+    Example:
+        ```python
+        from harness.processes import EXAMPLES_DIR, resolve_example
+
+        folder = resolve_example("stateless-processes/hit-counter/good")
+        assert folder == EXAMPLES_DIR / "stateless-processes/hit-counter/good"
+        ```
+    """
+    folder = Path(example)
+    if not folder.is_absolute():
+        folder = EXAMPLES_DIR / folder
+    if not (folder / "app.py").is_file():
+        raise FileNotFoundError(f"no app.py in example folder {folder}")
+    return folder
+
+
+class AppProcess:
+    """One running copy of an example app, as a real OS process.
+
+    Each start gets a fresh, empty working directory (also its `TMPDIR`): like
+    a new container, a restarted process does not find what an earlier one
+    wrote to its local disk. The environment holds only `PATH`, `LANG`, the
+    variables the proof passes and nothing inherited from the test run, so an
+    app sees exactly the config a proof gives it.
+
+    Example:
+        ```python
+        import requests
+
+        from harness import AppProcess
+
+        with AppProcess("stateless-processes/hit-counter/bad") as app:
+            assert requests.post(f"{app.url}/hits", timeout=5).json() == {"hits": 1}
+            app.restart()
+            assert requests.get(f"{app.url}/hits", timeout=5).json() == {"hits": 0}
+        ```
+    """
+
+    def __init__(
+        self,
+        example: Path | str,
+        env: Mapping[str, str] | None = None,
+        command: CommandBuilder = gunicorn_command,
+        ready_path: str = "/",
+        start_timeout: float = 20.0,
+    ) -> None:
+        self.example = resolve_example(example)
+        self.env = dict(env or {})
+        self.command = command
+        self.ready_path = ready_path
+        self.start_timeout = start_timeout
+        self.port = 0
+        self.starts = 0
+        self._root = Path(tempfile.mkdtemp(prefix="proof-app-"))
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> AppProcess:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @property
+    def url(self) -> str:
+        """Base URL of the running process, such as `http://127.0.0.1:41234`."""
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def pid(self) -> int:
+        """Process id of the server's main process (also its process group id)."""
+        return self._running().pid
+
+    @property
+    def disk(self) -> Path:
+        """The working directory of the current start: the process's local disk."""
+        return self._root / f"disk-{self.starts}"
+
+    @property
+    def log_path(self) -> Path:
+        """File that receives the current start's stdout and stderr."""
+        return self._root / f"output-{self.starts}.log"
+
+    def output(self) -> str:
+        """Everything the current start has printed to stdout and stderr so far."""
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def spawn(self) -> subprocess.Popen[bytes]:
+        """Start the process without waiting for it to answer (see `start`)."""
+        if self._process is not None and self._process.poll() is None:
+            raise RuntimeError("the app is already running; stop it first")
+        self.starts += 1
+        (self.disk / "tmp").mkdir(parents=True)
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "LANG": "C.UTF-8",
+            "HOME": str(self.disk),
+            "TMPDIR": str(self.disk / "tmp"),
+            "PYTHONUNBUFFERED": "1",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            **self.env,
+        }
+        with self.log_path.open("wb") as log:
+            self._process = subprocess.Popen(
+                self.command(self.example, self.port),
+                cwd=self.disk,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        return self._process
+
+    def start(self) -> AppProcess:
+        """Start the process and wait until it answers HTTP on its port."""
+        process = self.spawn()
+        deadline = time.monotonic() + self.start_timeout
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise AppFailedToStart(
+                    f"{self.example} exited with code {process.returncode} before "
+                    f"answering HTTP:\n{self.output()}"
+                )
+            if not self.port:
+                found = _LISTENING.search(self.output())
+                self.port = int(found.group(1)) if found else 0
+            if self.port and self._answers():
+                return self
+            time.sleep(0.05)
+        self.kill()
+        raise AppFailedToStart(
+            f"{self.example} did not answer HTTP within {self.start_timeout} s:\n{self.output()}"
+        )
+
+    def _answers(self) -> bool:
+        try:
+            requests.get(self.url + self.ready_path, timeout=2)
+        except requests.ConnectionError:
+            return False
+        return True
+
+    def _running(self) -> subprocess.Popen[bytes]:
+        if self._process is None:
+            raise RuntimeError("the app has not been started")
+        return self._process
+
+    def send_signal(self, signum: int) -> None:
+        """Send a signal to the server's main process (gunicorn's master)."""
+        self._running().send_signal(signum)
+
+    def wait_exit(self, timeout: float = 30.0) -> int:
+        """Wait for the main process to exit and return its exit code."""
+        code = self._running().wait(timeout)
+        self._kill_group()
+        return code
+
+    def stop(self, timeout: float = 30.0) -> int:
+        """Stop the process the way a platform does: SIGTERM, then SIGKILL after `timeout`."""
+        process = self._running()
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self._kill_group()
+        self._kill_group()
+        return process.wait()
+
+    def kill(self) -> None:
+        """Kill the whole process group with SIGKILL: a crash, no clean-up."""
+        self._kill_group()
+        self._running().wait()
+
+    def restart(self) -> AppProcess:
+        """Stop the process and start a new one on the same port with a fresh disk."""
+        self.stop()
+        return self.start()
+
+    def crash_and_restart(self) -> AppProcess:
+        """Kill the process with SIGKILL and start a new one on the same port."""
+        self.kill()
+        return self.start()
+
+    def close(self) -> None:
+        """Stop the process if it runs, reap it, and delete its files."""
+        if self._process is not None:
+            self.stop(timeout=5)
+        shutil.rmtree(self._root, ignore_errors=True)
+
+    def _kill_group(self) -> None:
+        process = self._running()
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            return
+        if process.poll() is None:
+            process.wait()
+
+
+@dataclass(frozen=True)
+class Exit:
+    """How a process that was expected to stop on its own ended."""
+
+    code: int | None
+    """Exit code, or `None` if the process was still running at the deadline."""
+    output: str
+    """Everything it printed on stdout and stderr."""
+
+
+def run_to_exit(
+    example: Path | str,
+    env: Mapping[str, str] | None = None,
+    command: CommandBuilder = gunicorn_command,
+    timeout: float = 15.0,
+) -> Exit:
+    """Start an example and wait for it to exit on its own, e.g. on missing config.
+
+    Example:
+        ```python
+        from harness import run_to_exit
+
+        ended = run_to_exit("stateless-processes/hit-counter/good", env={})
+        assert ended.code != 0
+        assert "REDIS_URL" in ended.output
+        ```
+    """
+    app = AppProcess(example, env=env, command=command)
+    try:
+        process = app.spawn()
+        try:
+            code: int | None = process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            code = None
+        app.stop(timeout=5)
+        return Exit(code=code, output=app.output())
+    finally:
+        app.close()

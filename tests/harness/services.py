@@ -1,0 +1,282 @@
+"""Throwaway real backing services: Redis and PostgreSQL servers on free ports.
+
+Each server runs from the binary on `PATH` (or Debian's PostgreSQL folder),
+listens on 127.0.0.1 only, keeps its files in a temporary directory and is
+stopped, with its whole process group, when the proof is done. A missing
+binary skips the proof with a reason that says how to install it; with
+`REQUIRE_SERVICES=1` in the environment the skip becomes a failure.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable
+
+import psycopg
+import pytest
+import redis
+
+REQUIRE_SERVICES = "REQUIRE_SERVICES"
+"""Environment switch: set to `1`, a missing service binary fails a proof instead of skipping it."""
+
+INSTALL_HINTS = {
+    "redis-server": "install Redis (Debian/Ubuntu: `apt-get install redis-server`; "
+    "macOS: `brew install redis`) or set REDIS_URL to a server you run",
+    "postgres": "install PostgreSQL (Debian/Ubuntu: `apt-get install postgresql`; "
+    "macOS: `brew install postgresql`) or set DATABASE_URL to a server you run",
+}
+
+
+def find_binary(name: str) -> str | None:
+    """Path of a server binary: on `PATH`, or in Debian's `/usr/lib/postgresql/*/bin`.
+
+    Example:
+        ```python
+        from harness import find_binary
+
+        assert find_binary("no-such-server-binary") is None
+        ```
+    """
+    found = shutil.which(name)
+    if found:
+        return found
+    candidates = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), reverse=True)
+    return candidates[0] if candidates else None
+
+
+def require_binary(name: str) -> str:
+    """Path of a server binary, or skip the proof (fail it under `REQUIRE_SERVICES=1`)."""
+    found = find_binary(name)
+    if found:
+        return found
+    reason = f"`{name}` not found: {INSTALL_HINTS.get(name, f'install {name}')}"
+    if os.environ.get(REQUIRE_SERVICES) == "1":
+        pytest.fail(f"{reason} ({REQUIRE_SERVICES}=1 turns this skip into a failure)")
+    pytest.skip(reason)
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _wait_until(ready: Callable[[], bool], process: subprocess.Popen[bytes], what: str) -> None:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{what} exited with code {process.returncode} at start")
+        if ready():
+            return
+        time.sleep(0.05)
+    raise RuntimeError(f"{what} did not become ready within 20 s")
+
+
+def _stop_group(process: subprocess.Popen[bytes], signum: int) -> None:
+    if process.poll() is None:
+        process.send_signal(signum)
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            pass
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    process.wait()
+
+
+class RedisServer:
+    """A throwaway `redis-server` on a free port of 127.0.0.1.
+
+    By default it keeps data in memory only. With `durable=True` it writes an
+    append-only file synced on every write, so data survives `restart()`.
+
+    Example:
+        ```python
+        import redis
+
+        from harness import RedisServer
+
+        with RedisServer() as server:
+            client = redis.Redis.from_url(server.url)
+            assert client.incr("visits") == 1
+        ```
+    """
+
+    def __init__(self, durable: bool = False) -> None:
+        self.binary = require_binary("redis-server")
+        self.durable = durable
+        self.port = free_port()
+        self.dir = tempfile.mkdtemp(prefix="proof-redis-")
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> RedisServer:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @property
+    def url(self) -> str:
+        """`redis://127.0.0.1:<port>/0`: what an app gets as `REDIS_URL`."""
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> RedisServer:
+        """Start the server and wait until it answers PING."""
+        persistence = (
+            ["--appendonly", "yes", "--appendfsync", "always"]
+            if self.durable
+            else ["--appendonly", "no"]
+        )
+        argv = [self.binary, "--port", str(self.port), "--bind", "127.0.0.1"]
+        argv += ["--save", "", "--dir", self.dir, *persistence]
+        self._process = subprocess.Popen(
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        client = redis.Redis(host="127.0.0.1", port=self.port, socket_timeout=1)
+
+        def answers() -> bool:
+            try:
+                return bool(client.ping())
+            except redis.ConnectionError:
+                return False
+
+        _wait_until(answers, self._process, "redis-server")
+        client.close()
+        return self
+
+    def stop(self) -> None:
+        """Stop the server (SIGTERM, then SIGKILL) and reap it."""
+        if self._process is not None:
+            _stop_group(self._process, signal.SIGTERM)
+
+    def kill(self) -> None:
+        """Kill the server with SIGKILL: the backing service crashes."""
+        if self._process is not None:
+            _stop_group(self._process, signal.SIGKILL)
+
+    def restart(self) -> RedisServer:
+        """Stop the server and start it again on the same port and directory."""
+        self.stop()
+        return self.start()
+
+    def close(self) -> None:
+        """Stop the server and delete its directory."""
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class PostgresServer:
+    """A throwaway PostgreSQL cluster on a free port of 127.0.0.1.
+
+    `initdb` creates it in a temporary directory with trust authentication and
+    durability settings off (fast, and the data is thrown away anyway). When
+    the tests run as root, PostgreSQL runs as the unprivileged `postgres` user,
+    because it refuses to run as root.
+
+    Example:
+        ```python
+        import psycopg
+
+        from harness import PostgresServer
+
+        with PostgresServer() as server, psycopg.connect(server.url) as db:
+            assert db.execute("select 1").fetchone() == (1,)
+        ```
+    """
+
+    def __init__(self) -> None:
+        self.postgres = require_binary("postgres")
+        self.initdb = require_binary("initdb")
+        self.port = free_port()
+        self.dir = tempfile.mkdtemp(prefix="proof-postgres-")
+        self.user = self._unprivileged_user()
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> PostgresServer:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @staticmethod
+    def _unprivileged_user() -> str | None:
+        if os.geteuid() != 0:
+            return None
+        try:
+            return pwd.getpwnam("postgres").pw_name
+        except KeyError:
+            pytest.fail("running as root needs a `postgres` user to run PostgreSQL as")
+
+    @property
+    def url(self) -> str:
+        """`postgresql://postgres@127.0.0.1:<port>/postgres`: what an app gets as `DATABASE_URL`."""
+        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _run_as(self, argv: list[str], **kwargs: object) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(argv, user=self.user, group=self.user, **kwargs)
+
+    def start(self) -> PostgresServer:
+        """Create the cluster (first start only), start it and wait for connections."""
+        data = os.path.join(self.dir, "data")
+        if self.user:
+            shutil.chown(self.dir, self.user, self.user)
+        if not os.path.isdir(data):
+            initdb = self._run_as(
+                [self.initdb, "-D", data, "-U", "postgres", "--auth=trust", "--no-sync"],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+            )
+            _, errors = initdb.communicate(timeout=60)
+            if initdb.returncode != 0:
+                raise RuntimeError(f"initdb failed: {errors.decode(errors='replace')}")
+        argv = [self.postgres, "-D", data, "-p", str(self.port), "-h", "127.0.0.1"]
+        argv += ["-k", self.dir, "-c", "fsync=off", "-c", "synchronous_commit=off"]
+        argv += ["-c", "full_page_writes=off"]
+        with open(os.path.join(self.dir, "server.log"), "wb") as log:
+            self._process = self._run_as(
+                argv,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+        def answers() -> bool:
+            try:
+                psycopg.connect(self.url, connect_timeout=1).close()
+            except psycopg.OperationalError:
+                return False
+            return True
+
+        _wait_until(answers, self._process, "postgres")
+        return self
+
+    def stop(self) -> None:
+        """Fast shutdown (SIGINT), then SIGKILL for anything left, and reap."""
+        if self._process is not None:
+            _stop_group(self._process, signal.SIGINT)
+
+    def restart(self) -> PostgresServer:
+        """Stop the server and start it again on the same port and data."""
+        self.stop()
+        return self.start()
+
+    def close(self) -> None:
+        """Stop the server and delete its cluster."""
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)

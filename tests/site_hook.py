@@ -1,0 +1,117 @@
+"""MkDocs hook: shows each claim beside its proof, and builds the proof ledger.
+
+A page line `!proof <claim-id>` becomes the claim sentence, the proof's
+summary, the proof's code (included from `tests/` by `pymdownx.snippets`, so
+the page shows exactly what runs) and the command that runs just that proof.
+The line `!proof-ledger` becomes the table of every claim on the site. The
+build fails when a page names an unknown claim, shows another page's claim,
+or leaves out one of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.structure.files import Files
+from mkdocs.structure.pages import Page
+
+from harness.claims import PROOF_LINE, Claim, collect_claims
+
+LEDGER_LINE = "!proof-ledger"
+
+_claims: dict[str, Claim] = {}
+_titles: dict[str, str] = {}
+
+
+def _nav_titles(nav: Iterable[object]) -> Iterable[tuple[str, str]]:
+    for entry in nav:
+        if isinstance(entry, dict):
+            for title, target in entry.items():
+                if isinstance(target, str):
+                    yield target.removesuffix(".md"), title
+                else:
+                    yield from _nav_titles(target)
+
+
+def on_config(config: MkDocsConfig) -> MkDocsConfig:
+    """Read every claim from `tests/` once per build and check the ids are unique."""
+    _claims.clear()
+    for found in collect_claims():
+        if found.id in _claims:
+            raise PluginError(
+                f"claim id '{found.id}' is declared twice: "
+                f"{_claims[found.id].node_id} and {found.node_id}"
+            )
+        _claims[found.id] = found
+    _titles.clear()
+    _titles.update(_nav_titles(config.nav or []))
+    return config
+
+
+def _permalink(anchor: str) -> str:
+    return f'[¶](#{anchor}){{ .claim-link title="Link to this claim" }}'
+
+
+def render_claim(found: Claim) -> str:
+    """The Markdown that shows one claim with its proof."""
+    return f"""
+<div class="claim" id="{found.id}" markdown>
+
+<span class="claim-label">Claim</span> **{found.text}** {_permalink(found.id)}
+
+{found.summary}
+
+??? example "The proof: `{found.test}`"
+
+    ```python title="{found.path.as_posix()}"
+    --8<-- "{found.path.as_posix()}:{found.first_line}:{found.last_line}"
+    ```
+
+Run just this proof: `pytest "{found.node_id}"`
+
+</div>
+"""
+
+
+def render_ledger() -> str:
+    """The Markdown table of every claim on the site, grouped by page."""
+    lines: list[str] = []
+    for page in dict.fromkeys(c.page for c in _claims.values()):
+        lines += [f"## {_titles.get(page, page)}", "", "| Claim | Proof |", "| --- | --- |"]
+        for found in (c for c in _claims.values() if c.page == page):
+            lines.append(f"| [{found.text}]({page}.md#{found.id}) | `{found.node_id}` |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+    """Replace `!proof` lines with claims and `!proof-ledger` with the ledger."""
+    slug = page.file.src_uri.removesuffix(".md")
+    shown: set[str] = set()
+
+    def replace(match: object) -> str:
+        claim_id = match["id"]  # type: ignore[index]
+        found = _claims.get(claim_id)
+        if found is None:
+            raise PluginError(
+                f"{page.file.src_uri}: `!proof {claim_id}` names no claim; declare it with "
+                f"@claim('{claim_id}', '...') on a test in tests/{slug}/"
+            )
+        if found.page != slug:
+            raise PluginError(
+                f"{page.file.src_uri}: claim '{claim_id}' belongs to page '{found.page}' "
+                f"({found.node_id}); link to it instead of showing it here"
+            )
+        shown.add(claim_id)
+        return render_claim(found)
+
+    markdown = PROOF_LINE.sub(replace, markdown)
+    missing = [c.node_id for c in _claims.values() if c.page == slug and c.id not in shown]
+    if missing:
+        raise PluginError(
+            f"{page.file.src_uri}: these proofs declare a claim on this page that it does not "
+            f"show; add a `!proof <id>` line for each: {', '.join(missing)}"
+        )
+    return markdown.replace(LEDGER_LINE, render_ledger())
