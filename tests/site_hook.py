@@ -77,8 +77,10 @@ Run just this proof: `pytest "{found.node_id}"`
 
 def render_ledger() -> str:
     """The Markdown table of every claim on the site, grouped by page."""
-    lines: list[str] = []
-    for page in dict.fromkeys(c.page for c in _claims.values()):
+    rank = {page: number for number, page in enumerate(_titles)}
+    pages = sorted({c.page for c in _claims.values()}, key=lambda page: rank.get(page, len(rank)))
+    lines = [f"{len(_claims)} claims on {len(pages)} pages, each proven by the test beside it.", ""]
+    for page in pages:
         lines += [f"## {_titles.get(page, page)}", "", "| Claim | Proof |", "| --- | --- |"]
         for found in (c for c in _claims.values() if c.page == page):
             lines.append(f"| [{found.text}]({page}.md#{found.id}) | `{found.node_id}` |")
