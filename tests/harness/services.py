@@ -217,6 +217,19 @@ class RedisServer:
         if self._process is not None:
             _stop_group(self._process, signal.SIGKILL)
 
+    def pause(self) -> None:
+        """Freeze the server with SIGSTOP: connections open, nothing answers (a stalled host).
+
+        Call [`resume`][harness.services.RedisServer.resume] before the proof ends.
+        """
+        if self._process is not None:
+            self._process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        """Let a paused server run again (SIGCONT)."""
+        if self._process is not None:
+            self._process.send_signal(signal.SIGCONT)
+
     def restart(self) -> RedisServer:
         """Stop the server and start it again on the same port and directory."""
         self.stop()
