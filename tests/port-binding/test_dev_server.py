@@ -20,19 +20,19 @@ def serve_itself(example: Path, port: int) -> list[str]:
 
 
 def stop_during_request(app) -> tuple[object, int]:
-    """Send SIGTERM while a one-second request is in flight; its answer and the exit code."""
+    """Send SIGTERM while a two-second request is in flight; its answer and the exit code."""
     outcome: dict[str, object] = {}
 
     def slow_request() -> None:
         try:
             url = f"{app.url}/hello"
-            outcome["answer"] = requests.get(url, params={"name": "Ada", "wait": 1}, timeout=10)
+            outcome["answer"] = requests.get(url, params={"name": "Ada", "wait": 2}, timeout=10)
         except requests.RequestException as error:
             outcome["answer"] = type(error).__name__
 
     client = threading.Thread(target=slow_request)
     client.start()
-    time.sleep(0.3)
+    time.sleep(0.5)
     app.send_signal(signal.SIGTERM)
     code = app.wait_exit(timeout=10)
     client.join()
@@ -47,8 +47,8 @@ def stop_during_request(app) -> tuple[object, int]:
     "finishes the request and exits 0.",
 )
 def test_sigterm_mid_request_drops_it_only_on_the_dev_server(start_app):
-    """Start each twin with `python app.py` and PORT, send SIGTERM during a one-second
-    request, and record the request's answer and the process's exit code."""
+    """Start each twin with `python app.py` and PORT, send SIGTERM half a second into a
+    two-second request, and record the request's answer and the process's exit code."""
     results = {}
     for twin in ("bad", "good"):
         port = free_port()
