@@ -4,6 +4,7 @@ import signal
 import sys
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import requests
@@ -47,15 +48,18 @@ def stop_during_request(app) -> tuple[object, int]:
     "finishes the request and exits 0.",
 )
 def test_sigterm_mid_request_drops_it_only_on_the_dev_server(start_app):
-    """Start each twin with `python app.py` and PORT, send SIGTERM half a second into a
-    two-second request, and record the request's answer and the process's exit code."""
-    results = {}
+    """Start each twin with `python app.py` and PORT, send each SIGTERM half a second into a
+    two-second request (both at once), and record the answer and the process's exit code."""
+    apps = {}
     for twin in ("bad", "good"):
         port = free_port()
-        app = start_app(
+        apps[twin] = start_app(
             f"{EXAMPLE}/{twin}", env={"PORT": str(port)}, command=serve_itself, port=port
         )
-        results[twin] = stop_during_request(app)
+    with ThreadPoolExecutor() as pool:
+        stopped = {twin: pool.submit(stop_during_request, app) for twin, app in apps.items()}
+    results = {twin: future.result() for twin, future in stopped.items()}
+    for twin, app in apps.items():
         results[twin, "warns"] = "This is a development server" in app.output()
 
     assert results["bad"] == ("ConnectionError", -signal.SIGTERM)
