@@ -38,11 +38,16 @@ def redis_url(redis_server_url: str) -> str:
 
 @pytest.fixture
 def redis_servers() -> Iterator[Callable[..., RedisServer]]:
-    """Start extra throwaway Redis servers; each is stopped after the proof."""
+    """Start extra throwaway Redis servers; each is stopped after the proof.
+
+    Keyword arguments go to [`RedisServer`][harness.services.RedisServer]:
+    `redis_servers(username="app", password=secret)` is a server that only
+    lets that user in, `redis_servers(load_from=path)` one restored from a dump.
+    """
     started: list[RedisServer] = []
 
-    def start(durable: bool = False) -> RedisServer:
-        server = RedisServer(durable=durable)
+    def start(durable: bool = False, **options: object) -> RedisServer:
+        server = RedisServer(durable=durable, **options)
         started.append(server)
         return server.start()
 

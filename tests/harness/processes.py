@@ -98,6 +98,11 @@ class AppProcess:
     variables the proof passes and nothing inherited from the test run, so an
     app sees exactly the config a proof gives it.
 
+    `port` is the port to poll when the process binds one the proof chose (for
+    instance from `PORT`, see [`free_port`][harness.services.free_port]) and
+    prints no `http://127.0.0.1:N` line; by default the port is read from the
+    first such line of its output.
+
     Example:
         ```python
         import requests
@@ -118,13 +123,15 @@ class AppProcess:
         command: CommandBuilder = gunicorn_command,
         ready_path: str = "/",
         start_timeout: float = 20.0,
+        port: int = 0,
     ) -> None:
         self.example = resolve_example(example)
         self.env = dict(env or {})
         self.command = command
         self.ready_path = ready_path
         self.start_timeout = start_timeout
-        self.port = 0
+        self.port = port
+        """The port it answers on: given (`port=`), or read from its output at first start."""
         self.starts = 0
         self._root = Path(tempfile.mkdtemp(prefix="proof-app-"))
         self._process: subprocess.Popen[bytes] | None = None

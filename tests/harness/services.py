@@ -19,6 +19,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Callable
+from urllib.parse import quote
 
 import psycopg
 import pytest
@@ -101,6 +102,11 @@ class RedisServer:
     By default it keeps data in memory only. With `durable=True` it writes an
     append-only file synced on every write, so data survives `restart()`.
 
+    Optional: a fixed `port`; a `password` clients must send, for the
+    `default` user or, with `username`, for that user alone (like a managed
+    Redis); `load_from`, an RDB file (see [`dump`][harness.services.RedisServer.dump])
+    the server loads at its first start: a restore from backup.
+
     Example:
         ```python
         import redis
@@ -113,11 +119,24 @@ class RedisServer:
         ```
     """
 
-    def __init__(self, durable: bool = False) -> None:
+    def __init__(
+        self,
+        durable: bool = False,
+        port: int | None = None,
+        username: str | None = None,
+        password: str | None = None,
+        load_from: str | os.PathLike[str] | None = None,
+    ) -> None:
         self.binary = require_binary("redis-server")
         self.durable = durable
-        self.port = free_port()
+        self.port = port or free_port()
+        self.username = username
+        """With `password`: the only user that may sign in (the `default` user is disabled)."""
+        self.password = password
+        """Clients must authenticate with it (as `username` when given)."""
         self.dir = tempfile.mkdtemp(prefix="proof-redis-")
+        if load_from is not None:
+            shutil.copyfile(load_from, os.path.join(self.dir, "dump.rdb"))
         self._process: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> RedisServer:
@@ -128,8 +147,13 @@ class RedisServer:
 
     @property
     def url(self) -> str:
-        """`redis://127.0.0.1:<port>/0`: what an app gets as `REDIS_URL`."""
-        return f"redis://127.0.0.1:{self.port}/0"
+        """`redis://[user:password@]127.0.0.1:<port>/0`: what an app gets as `REDIS_URL`."""
+        return f"redis://{self._credentials()}127.0.0.1:{self.port}/0"
+
+    def _credentials(self) -> str:
+        if self.password is None:
+            return ""
+        return f"{quote(self.username or '', safe='')}:{quote(self.password, safe='')}@"
 
     def start(self) -> RedisServer:
         """Start the server and wait until it answers PING."""
@@ -140,6 +164,11 @@ class RedisServer:
         )
         argv = [self.binary, "--port", str(self.port), "--bind", "127.0.0.1"]
         argv += ["--save", "", "--dir", self.dir, *persistence]
+        if self.password is not None and self.username:
+            argv += ["--user", "default", "off", "--user", self.username, "on"]
+            argv += [f">{self.password}", "~*", "&*", "+@all"]
+        elif self.password is not None:
+            argv += ["--requirepass", self.password]
         self._process = subprocess.Popen(
             argv,
             stdin=subprocess.DEVNULL,
@@ -147,7 +176,7 @@ class RedisServer:
             stderr=subprocess.DEVNULL,
             start_new_session=True,
         )
-        client = redis.Redis(host="127.0.0.1", port=self.port, socket_timeout=1)
+        client = redis.Redis.from_url(self.url, socket_timeout=1)
 
         def answers() -> bool:
             try:
@@ -159,6 +188,25 @@ class RedisServer:
         client.close()
         return self
 
+    def dump(self) -> str:
+        """Write a snapshot with `SAVE` and return the path of the RDB file: a backup.
+
+        Example:
+            ```python
+            import redis
+
+            from harness import RedisServer
+
+            with RedisServer() as first:
+                redis.Redis.from_url(first.url).set("greeting", "hello")
+                with RedisServer(load_from=first.dump()) as restored:
+                    assert redis.Redis.from_url(restored.url).get("greeting") == b"hello"
+            ```
+        """
+        with redis.Redis.from_url(self.url, socket_timeout=10) as client:
+            client.save()
+        return os.path.join(self.dir, "dump.rdb")
+
     def stop(self) -> None:
         """Stop the server (SIGTERM, then SIGKILL) and reap it."""
         if self._process is not None:
@@ -168,6 +216,19 @@ class RedisServer:
         """Kill the server with SIGKILL: the backing service crashes."""
         if self._process is not None:
             _stop_group(self._process, signal.SIGKILL)
+
+    def pause(self) -> None:
+        """Freeze the server with SIGSTOP: connections open, nothing answers (a stalled host).
+
+        Call [`resume`][harness.services.RedisServer.resume] before the proof ends.
+        """
+        if self._process is not None:
+            self._process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        """Let a paused server run again (SIGCONT)."""
+        if self._process is not None:
+            self._process.send_signal(signal.SIGCONT)
 
     def restart(self) -> RedisServer:
         """Stop the server and start it again on the same port and directory."""

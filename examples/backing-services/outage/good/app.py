@@ -1,0 +1,39 @@
+"""Notes kept in whichever Redis REDIS_URL names: an attached resource."""
+
+import os
+import sys
+
+import redis
+from flask import Flask, jsonify, request
+
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if not REDIS_URL.startswith(("redis://", "rediss://")):
+    sys.exit(
+        f"REDIS_URL must be a redis:// URL (got {'nothing' if not REDIS_URL else 'another form'})"
+    )
+
+store = redis.Redis.from_url(REDIS_URL, socket_timeout=1, socket_connect_timeout=1)
+app = Flask(__name__)
+
+
+@app.post("/notes")
+def add_note():
+    """Keep a note sent as `{"text": "..."}` and answer its number."""
+    body = request.get_json(silent=True)
+    text = body.get("text") if isinstance(body, dict) else None
+    if not isinstance(text, str) or not 0 < len(text) <= 200:
+        return jsonify(error='send JSON like {"text": "buy milk"} (1 to 200 characters)'), 400
+    return jsonify(id=store.rpush("notes", text)), 201
+
+
+@app.get("/notes")
+def notes():
+    """Answer every note, oldest first."""
+    return jsonify(notes=[note.decode() for note in store.lrange("notes", 0, -1)])
+
+
+@app.errorhandler(redis.RedisError)
+def store_unavailable(error: redis.RedisError):
+    """Answer 503 with a short reason, not a stack trace, while Redis cannot be reached."""
+    app.logger.warning("note store unavailable: %s", type(error).__name__)
+    return jsonify(error="the note store is unavailable; try again soon"), 503

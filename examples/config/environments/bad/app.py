@@ -1,0 +1,49 @@
+"""A guestbook whose config is a named group, chosen by APP_ENV from groups in the code."""
+
+import os
+import re
+import sys
+
+import redis
+from flask import Flask, jsonify, request
+
+ENVIRONMENTS = {
+    "development": {"REDIS_URL": "redis://127.0.0.1:6379/0", "GUESTBOOK_OPEN": True},
+    "staging": {"REDIS_URL": "redis://redis.staging.internal:6379/0", "GUESTBOOK_OPEN": True},
+    "production": {"REDIS_URL": "redis://redis.prod.internal:6379/0", "GUESTBOOK_OPEN": False},
+}
+APP_ENV = os.environ.get("APP_ENV", "")
+if APP_ENV not in ENVIRONMENTS:
+    sys.exit(f"APP_ENV must be one of {', '.join(ENVIRONMENTS)} (got {APP_ENV!r})")
+REDIS_URL = ENVIRONMENTS[APP_ENV]["REDIS_URL"]
+GUESTBOOK_OPEN = ENVIRONMENTS[APP_ENV]["GUESTBOOK_OPEN"]
+
+NAME = re.compile(r"[A-Za-z][A-Za-z0-9 _-]{0,31}")
+store = redis.Redis.from_url(REDIS_URL, socket_timeout=2, socket_connect_timeout=2)
+app = Flask(__name__)
+
+
+@app.post("/entries")
+def sign():
+    """Sign the guestbook as `{"name": "..."}`, while it is open."""
+    if not GUESTBOOK_OPEN:
+        return jsonify(error="the guestbook is closed"), 403
+    body = request.get_json(silent=True)
+    name = body.get("name") if isinstance(body, dict) else None
+    if not isinstance(name, str) or not NAME.fullmatch(name):
+        return jsonify(error='send JSON like {"name": "Ada"} (1 to 32 letters or digits)'), 400
+    store.rpush("entries", name)
+    return jsonify(name=name), 201
+
+
+@app.get("/entries")
+def entries():
+    """Answer every name in the guestbook, oldest first."""
+    return jsonify(entries=[name.decode() for name in store.lrange("entries", 0, -1)])
+
+
+@app.errorhandler(redis.RedisError)
+def store_unavailable(error: redis.RedisError):
+    """Answer 503, not a stack trace, while Redis cannot be reached."""
+    app.logger.warning("store unavailable: %s", type(error).__name__)
+    return jsonify(error="the guestbook store is unavailable; try again"), 503

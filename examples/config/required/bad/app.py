@@ -1,0 +1,41 @@
+"""A guestbook that reads its config where it uses it, on the first request that needs it."""
+
+import os
+import re
+
+import redis
+from flask import Flask, jsonify, request
+
+NAME = re.compile(r"[A-Za-z][A-Za-z0-9 _-]{0,31}")
+app = Flask(__name__)
+
+
+def store() -> redis.Redis:
+    """The Redis that holds the guestbook, from REDIS_URL."""
+    return redis.Redis.from_url(os.environ["REDIS_URL"], socket_timeout=2)
+
+
+@app.post("/entries")
+def sign():
+    """Sign the guestbook as `{"name": "..."}`; it keeps the latest GUESTBOOK_SIZE names."""
+    body = request.get_json(silent=True)
+    name = body.get("name") if isinstance(body, dict) else None
+    if not isinstance(name, str) or not NAME.fullmatch(name):
+        return jsonify(error='send JSON like {"name": "Ada"} (1 to 32 letters or digits)'), 400
+    size = int(os.environ.get("GUESTBOOK_SIZE", "100"))
+    store().lpush("entries", name)
+    store().ltrim("entries", 0, size - 1)
+    return jsonify(name=name), 201
+
+
+@app.get("/entries")
+def entries():
+    """Answer the names in the guestbook, newest first."""
+    return jsonify(entries=[name.decode() for name in store().lrange("entries", 0, -1)])
+
+
+@app.errorhandler(redis.RedisError)
+def store_unavailable(error: redis.RedisError):
+    """Answer 503, not a stack trace, while Redis cannot be reached."""
+    app.logger.warning("store unavailable: %s", type(error).__name__)
+    return jsonify(error="the guestbook store is unavailable; try again"), 503

@@ -1,0 +1,29 @@
+"""A greeting service served by Flask's development server, on the port given in PORT."""
+
+import os
+import re
+import sys
+import time
+
+from flask import Flask, jsonify, request
+
+PORT = os.environ.get("PORT", "")
+if not PORT.isdigit() or not 0 < int(PORT) < 65536:
+    sys.exit(f"PORT must be a TCP port number from 1 to 65535 (got {PORT!r})")
+
+NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,31}")
+app = Flask(__name__)
+
+
+@app.get("/hello")
+def hello():
+    """Greet `?name=Ada`; `&wait=1` stands for a second of slow work (up to 5)."""
+    name, wait = request.args.get("name", ""), request.args.get("wait", "0")
+    if not NAME.fullmatch(name) or wait not in {"0", "1", "2", "3", "4", "5"}:
+        return jsonify(error="send ?name=Ada (1 to 32 letters or digits) and wait 0 to 5"), 400
+    time.sleep(int(wait))
+    return jsonify(greeting=f"Hello, {name}!")
+
+
+if __name__ == "__main__":
+    app.run(host="0.0.0.0", port=int(PORT))

@@ -1,0 +1,77 @@
+"""Proofs for Factor IV: a Redis named by a URL in config vs an address written into the code."""
+
+import json
+import uuid
+
+import redis
+import requests
+
+from harness import claim
+
+EXAMPLE = "backing-services/attached"
+
+
+def seed(url: str, *notes: str) -> None:
+    """Write notes straight into a Redis server, as another tool would."""
+    with redis.Redis.from_url(url) as client:
+        client.rpush("notes", *notes)
+
+
+def notes(app) -> str:
+    """What the app answers for its notes, as text: the list, or an error."""
+    return requests.get(f"{app.url}/notes", timeout=5).text
+
+
+@claim(
+    "attach-by-url",
+    "The good app serves whichever of two separate Redis servers its REDIS_URL names, switched "
+    "by changing that URL and restarting; the bad one never serves either, whatever the URL.",
+)
+def test_swap_redis_by_changing_the_url(start_app, redis_servers):
+    """Put different notes in two Redis servers, start each twin attached to the first, then
+    change REDIS_URL to the second and restart it."""
+    first, second = redis_servers(), redis_servers()
+    from_first, from_second = f"first-{uuid.uuid4()}", f"second-{uuid.uuid4()}"
+    seed(first.url, from_first)
+    seed(second.url, from_second)
+
+    served = {}
+    for twin in ("bad", "good"):
+        app = start_app(f"{EXAMPLE}/{twin}", env={"REDIS_URL": first.url})
+        before = notes(app)
+        app.env["REDIS_URL"] = second.url
+        app.restart()
+        served[twin] = (before, notes(app))
+
+    before, after = (json.loads(text) for text in served["good"])
+    assert (before, after) == ({"notes": [from_first]}, {"notes": [from_second]})
+    before, after = served["bad"]
+    assert before == after
+    assert from_first not in before and from_second not in before
+
+
+@claim(
+    "restore-from-dump",
+    "When a Redis server is lost, a second one restored from its RDB dump serves every note "
+    "again through the good app after one change of REDIS_URL; the bad app cannot reach it.",
+)
+def test_restored_copy_is_attached_by_one_config_change(start_app, redis_servers):
+    """Write notes through the good app, dump the Redis with SAVE, kill it, start a new Redis
+    from the dump, and attach each twin to the new one by its URL."""
+    lost = redis_servers()
+    good = start_app(f"{EXAMPLE}/good", env={"REDIS_URL": lost.url})
+    written = [f"note-{n}-{uuid.uuid4()}" for n in range(3)]
+    for text in written:
+        assert requests.post(f"{good.url}/notes", json={"text": text}, timeout=5).status_code == 201
+
+    backup = lost.dump()
+    restored = redis_servers(load_from=backup)
+    lost.kill()
+    assert requests.get(f"{good.url}/notes", timeout=5).status_code == 503
+
+    good.env["REDIS_URL"] = restored.url
+    good.restart()
+    bad = start_app(f"{EXAMPLE}/bad", env={"REDIS_URL": restored.url})
+
+    assert requests.get(f"{good.url}/notes", timeout=5).json() == {"notes": written}
+    assert not any(text in notes(bad) for text in written)

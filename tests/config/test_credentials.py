@@ -1,0 +1,112 @@
+"""Proofs for Factor III: credentials and service URLs written into the code vs read from config."""
+
+import hashlib
+import re
+import secrets
+import shutil
+from pathlib import Path
+
+import redis
+import requests
+
+from harness import claim
+from harness.processes import EXAMPLES_DIR
+
+EXAMPLE = "config/credentials"
+PRODUCTION_PORT = 6491
+"""The port of the production Redis the bad twin was written for (unusual, so runs rarely meet)."""
+PRODUCTION_PASSWORD = "correct-horse-battery-staple"
+"""What the production Redis requires: ops know it, and so does anyone with the bad twin's code."""
+REDIS_URL_IN_TEXT = re.compile(r"rediss?://[^\s\"']+")
+
+
+def sign(url: str, name: str) -> None:
+    """Sign the guestbook of the app at `url`."""
+    answer = requests.post(f"{url}/entries", json={"name": name}, timeout=5)
+    assert answer.status_code == 201, answer.text
+
+
+def guests(server) -> list[str]:
+    """The names a Redis server holds, read from the server itself."""
+    with redis.Redis.from_url(server.url) as client:
+        return [name.decode() for name in client.lrange("entries", 0, -1)]
+
+
+def artifact(example: str, into: Path) -> Path:
+    """A copy of an example folder: what a build ships to every environment."""
+    return Path(shutil.copytree(EXAMPLES_DIR / example, into / example.replace("/", "-")))
+
+
+def fingerprint(folder: Path) -> str:
+    """One hash over every file of a folder: equal hashes, unchanged files."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(path.relative_to(folder).as_posix().encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
+@claim(
+    "config-second-deploy",
+    "An app with its Redis URL in the code writes to production even when deployed to staging, "
+    "until someone edits the code; the same files of the good app, started twice with two "
+    "environments, write to two different servers.",
+)
+def test_second_deploy_needs_a_code_change_only_in_bad(start_app, redis_servers, tmp_path):
+    """Deploy both twins to a staging environment whose REDIS_URL names its own server, see
+    where the names land, then edit the bad twin's code for staging and try again."""
+    production = redis_servers(port=PRODUCTION_PORT, password=PRODUCTION_PASSWORD)
+    staging = redis_servers(password=secrets.token_hex(16))
+    bad = artifact(f"{EXAMPLE}/bad", tmp_path)
+
+    sign(start_app(bad, env={"REDIS_URL": staging.url}).url, "Ada")
+    assert (guests(production), guests(staging)) == (["Ada"], [])
+
+    source = (bad / "app.py").read_text()
+    edited = source.replace(production.url, staging.url)
+    changed = [line for line in edited.splitlines() if line not in source.splitlines()]
+    (bad / "app.py").write_text(edited)
+    sign(start_app(bad, env={"REDIS_URL": staging.url}).url, "Lin")
+    assert len(changed) == 1
+    assert (guests(production), guests(staging)) == (["Ada"], ["Lin"])
+
+    good = artifact(f"{EXAMPLE}/good", tmp_path)
+    shipped = fingerprint(good)
+    sign(start_app(good, env={"REDIS_URL": production.url}).url, "Grace")
+    sign(start_app(good, env={"REDIS_URL": staging.url}).url, "Hedy")
+    assert (guests(production), guests(staging)) == (["Ada", "Grace"], ["Lin", "Hedy"])
+    assert fingerprint(good) == shipped
+
+
+def urls_in_files(folder: Path) -> list[str]:
+    """Every Redis URL written in any file of a folder: what a reader of the code finds."""
+    found = []
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        found += REDIS_URL_IN_TEXT.findall(path.read_text(errors="replace"))
+    return found
+
+
+@claim(
+    "secret-in-source",
+    "A password written into the code is readable by anyone who has the files, and it opens "
+    "production's data to them; the good app's files hold no credential at all.",
+)
+def test_password_in_the_files_opens_production(start_app, redis_servers, tmp_path):
+    """Run each twin against a password-protected Redis, then search the files it was deployed
+    from for Redis URLs, and use what is found to read the server without the app."""
+    production = redis_servers(port=PRODUCTION_PORT, password=PRODUCTION_PASSWORD)
+    bad = artifact(f"{EXAMPLE}/bad", tmp_path)
+    sign(start_app(bad).url, "Ada")
+
+    leaked = urls_in_files(bad)
+    assert leaked == [production.url]
+    with redis.Redis.from_url(leaked[0]) as stranger:
+        assert stranger.lrange("entries", 0, -1) == [b"Ada"]
+
+    password = secrets.token_hex(16)
+    protected = redis_servers(password=password)
+    good = artifact(f"{EXAMPLE}/good", tmp_path)
+    sign(start_app(good, env={"REDIS_URL": protected.url}).url, "Grace")
+
+    assert guests(protected) == ["Grace"]
+    assert urls_in_files(good) == []
+    assert not any(password in p.read_text() for p in good.rglob("*") if p.is_file())

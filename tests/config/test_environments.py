@@ -1,0 +1,45 @@
+"""Proofs for Factor III: config grouped into named environments vs independent variables."""
+
+import shutil
+from pathlib import Path
+
+import redis
+import requests
+
+from harness import claim, run_to_exit
+from harness.processes import EXAMPLES_DIR
+
+EXAMPLE = "config/environments"
+
+
+def guests(url: str) -> list[str]:
+    """The names a Redis server holds, read from the server itself."""
+    with redis.Redis.from_url(url) as client:
+        return [name.decode() for name in client.lrange("entries", 0, -1)]
+
+
+@claim(
+    "config-new-deploy",
+    "With config grouped into named environments in the code, a new deploy cannot start until "
+    "someone adds a group to the code; with independent variables it needs no change at all.",
+)
+def test_new_deploy_needs_code_only_with_named_groups(start_app, redis_servers, tmp_path):
+    """Start both twins for a new "demo" deploy with its own Redis, then add a "demo" group to
+    the bad twin's code and start it again."""
+    demo = redis_servers()
+    env = {"APP_ENV": "demo", "REDIS_URL": demo.url, "GUESTBOOK_OPEN": "yes"}
+    bad = Path(shutil.copytree(EXAMPLES_DIR / EXAMPLE / "bad", tmp_path / "bad"))
+
+    refused = run_to_exit(bad, env=env)
+    assert refused.code not in (None, 0)
+    assert "APP_ENV must be one of development, staging, production" in refused.output
+
+    source = (bad / "app.py").read_text()
+    group = f'    "demo": {{"REDIS_URL": "{demo.url}", "GUESTBOOK_OPEN": True}},\n'
+    (bad / "app.py").write_text(source.replace("ENVIRONMENTS = {\n", "ENVIRONMENTS = {\n" + group))
+    edited = start_app(bad, env=env)
+    assert requests.post(f"{edited.url}/entries", json={"name": "Ada"}, timeout=5).ok
+
+    good = start_app(EXAMPLES_DIR / EXAMPLE / "good", env=env)
+    assert requests.post(f"{good.url}/entries", json={"name": "Grace"}, timeout=5).ok
+    assert guests(demo.url) == ["Ada", "Grace"]

@@ -1,0 +1,68 @@
+"""Proofs for Factor VII: a production web server bundled as a dependency vs Flask's dev server."""
+
+import signal
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import requests
+
+from harness import claim
+from harness.services import free_port
+
+EXAMPLE = "port-binding/dev-server"
+
+
+def serve_itself(example: Path, port: int) -> list[str]:
+    """The command a Procfile platform runs: `python app.py`, with the port in `PORT`."""
+    return [sys.executable, str(example / "app.py")]
+
+
+def stop_during_request(app) -> tuple[object, int]:
+    """Send SIGTERM while a two-second request is in flight; its answer and the exit code."""
+    outcome: dict[str, object] = {}
+
+    def slow_request() -> None:
+        try:
+            url = f"{app.url}/hello"
+            outcome["answer"] = requests.get(url, params={"name": "Ada", "wait": 2}, timeout=10)
+        except requests.RequestException as error:
+            outcome["answer"] = type(error).__name__
+
+    client = threading.Thread(target=slow_request)
+    client.start()
+    time.sleep(0.5)
+    app.send_signal(signal.SIGTERM)
+    code = app.wait_exit(timeout=10)
+    client.join()
+    answer = outcome["answer"]
+    return getattr(answer, "status_code", answer), code
+
+
+@claim(
+    "dev-server-deploy",
+    "Flask's development server, run as if it were production, warns that it is not fit for "
+    "it and drops a request in flight when the platform stops it; the app that bundles gunicorn "
+    "finishes the request and exits 0.",
+)
+def test_sigterm_mid_request_drops_it_only_on_the_dev_server(start_app):
+    """Start each twin with `python app.py` and PORT, send each SIGTERM half a second into a
+    two-second request (both at once), and record the answer and the process's exit code."""
+    apps = {}
+    for twin in ("bad", "good"):
+        port = free_port()
+        apps[twin] = start_app(
+            f"{EXAMPLE}/{twin}", env={"PORT": str(port)}, command=serve_itself, port=port
+        )
+    with ThreadPoolExecutor() as pool:
+        stopped = {twin: pool.submit(stop_during_request, app) for twin, app in apps.items()}
+    results = {twin: future.result() for twin, future in stopped.items()}
+    for twin, app in apps.items():
+        results[twin, "warns"] = "This is a development server" in app.output()
+
+    assert results["bad"] == ("ConnectionError", -signal.SIGTERM)
+    assert results["bad", "warns"]
+    assert results["good"] == (200, 0)
+    assert not results["good", "warns"]
