@@ -158,7 +158,7 @@ class Formation(Managed):
             [sys.executable, "-m", "honcho", "--no-colour", "start"]
             + ["-p", str(self.port), "-c", formation]
         )
-        wait_for(lambda: answers(self.url + "/jobs/none") or self._web_404(), what="web")
+        wait_for(self._web_404, what="the web process")
         workers = int(dict(p.split("=") for p in formation.split(",")).get("worker", 0))
         if "worker:" in (self.slug / "Procfile").read_text():
             wait_for(lambda: self.output().count("worker ready") >= workers, what="workers")
