@@ -60,7 +60,7 @@ def kill_marked(marker: str) -> None:
         time.sleep(0.05)
 
 
-def wait_for(condition: Callable[[], object], timeout: float = 20.0, what: str = "") -> object:
+def wait_for(condition: Callable[[], object], timeout: float = 60.0, what: str = "") -> object:
     """Poll `condition` until it returns something truthy; fail after `timeout` seconds."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

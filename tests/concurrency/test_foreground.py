@@ -11,7 +11,7 @@ from harness import claim
 EXAMPLE = "concurrency/foreground"
 
 
-def wait_for(condition, timeout: float = 20.0):
+def wait_for(condition, timeout: float = 60.0):
     """Poll `condition` until it returns something truthy; fail after `timeout` seconds."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

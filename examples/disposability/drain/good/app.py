@@ -5,7 +5,7 @@ import time
 
 from flask import Flask, jsonify
 
-RENDER_SECONDS = 1.5
+RENDER_SECONDS = 2.5
 app = Flask(__name__)
 numbers = itertools.count(1)
 
