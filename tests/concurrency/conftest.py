@@ -158,13 +158,17 @@ class Formation(Managed):
             [sys.executable, "-m", "honcho", "--no-colour", "start"]
             + ["-p", str(self.port), "-c", formation]
         )
-        wait_for(self._web_404, what="the web process")
+        wait_for(self.web_answers, what="the web process")
         workers = int(dict(p.split("=") for p in formation.split(",")).get("worker", 0))
         if "worker:" in (self.slug / "Procfile").read_text():
             wait_for(lambda: self.output().count("worker ready") >= workers, what="workers")
         return self
 
-    def _web_404(self) -> bool:
+    def web_answers(self) -> bool:
+        """Whether the `web` process answers (404 for an unknown job); fail if honcho exited."""
+        assert self.process is not None
+        if self.process.poll() is not None:
+            raise AssertionError(f"honcho exited with {self.process.returncode}:\n{self.output()}")
         try:
             return requests.get(self.url + "/jobs/none", timeout=2).status_code == 404
         except requests.ConnectionError:
