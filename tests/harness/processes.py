@@ -214,6 +214,20 @@ class AppProcess:
             f"{self.example} did not answer HTTP within {self.start_timeout} s:\n{self.output()}"
         )
 
+    def wait_for_output(self, text: str, timeout: float = 20.0) -> None:
+        """Wait until the current start has printed `text` (a worker's "ready" line, say).
+
+        Raises `AssertionError` if the process exits first or `timeout` seconds pass.
+        """
+        process = self._running()
+        deadline = time.monotonic() + timeout
+        while text not in self.output():
+            if process.poll() is not None:
+                raise AssertionError(f"exited before printing {text!r}:\n{self.output()}")
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no {text!r} after {timeout} s:\n{self.output()}")
+            time.sleep(0.02)
+
     def _answers(self) -> bool:
         try:
             requests.get(self.url + self.ready_path, timeout=2)

@@ -1,0 +1,70 @@
+"""A web process that runs its jobs in a background thread of its own."""
+
+import os
+import queue
+import sys
+import threading
+import time
+import uuid
+
+import redis
+from flask import Flask, jsonify, request
+
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if not REDIS_URL.startswith(("redis://", "rediss://")):
+    sys.exit(f"REDIS_URL must be set to a redis:// URL (got {REDIS_URL!r})")
+
+store = redis.Redis.from_url(REDIS_URL, decode_responses=True)
+app = Flask(__name__)
+jobs: queue.Queue = queue.Queue()
+worker_thread: threading.Thread | None = None
+
+
+def run(job: dict) -> None:
+    """Do the job: wait on I/O for `seconds`, then record who did it."""
+    time.sleep(job["seconds"])
+    store.hset(f"job:{job['id']}", mapping={"status": "done", "done_by": os.getpid()})
+
+
+def work_forever() -> None:
+    """The background thread: take jobs from the in-memory queue, one at a time."""
+    while True:
+        run(jobs.get())
+
+
+def enqueue(job: dict) -> None:
+    """Hand the job to this process's own background thread."""
+    global worker_thread
+    if worker_thread is None:
+        worker_thread = threading.Thread(target=work_forever, daemon=True)
+        worker_thread.start()
+    jobs.put(job)
+
+
+@app.post("/jobs")
+def submit_job():
+    """Queue `{"seconds": 0.3}`: a job that waits on I/O that long (a slow API, say)."""
+    body = request.get_json(silent=True)
+    seconds = body.get("seconds") if isinstance(body, dict) else None
+    if not isinstance(seconds, int | float) or not 0 < seconds <= 10:
+        return jsonify(error='send JSON like {"seconds": 0.3} (above 0, at most 10)'), 400
+    job = {"id": uuid.uuid4().hex, "seconds": seconds}
+    store.hset(f"job:{job['id']}", mapping={"status": "queued"})
+    enqueue(job)
+    return jsonify(id=job["id"]), 202
+
+
+@app.get("/jobs/<job_id>")
+def job_status(job_id: str):
+    """Answer a job's status and the process id that ran it."""
+    job = store.hgetall(f"job:{job_id}")
+    if not job:
+        return jsonify(error="no such job"), 404
+    return jsonify(id=job_id, **job)
+
+
+@app.errorhandler(redis.RedisError)
+def store_unavailable(error: redis.RedisError):
+    """Answer 503, not a stack trace, while Redis cannot be reached."""
+    app.logger.warning("queue unavailable: %s", error)
+    return jsonify(error="the job queue is unavailable; try again"), 503

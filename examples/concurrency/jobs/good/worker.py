@@ -1,0 +1,38 @@
+"""The worker process type: takes jobs from Redis one at a time; run as many as you need."""
+
+import json
+import os
+import signal
+import sys
+import time
+
+import redis
+
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if not REDIS_URL.startswith(("redis://", "rediss://")):
+    sys.exit(f"REDIS_URL must be set to a redis:// URL (got {REDIS_URL!r})")
+
+store = redis.Redis.from_url(REDIS_URL, decode_responses=True)
+stopping = False
+
+
+def stop(signum: int, frame: object) -> None:
+    """On SIGTERM, finish the job in hand, then exit."""
+    global stopping
+    stopping = True
+
+
+def run(job: dict) -> None:
+    """Do the job: wait on I/O for `seconds`, then record who did it."""
+    time.sleep(job["seconds"])
+    store.hset(f"job:{job['id']}", mapping={"status": "done", "done_by": os.getpid()})
+
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, stop)
+    print(f"worker ready (pid {os.getpid()})", flush=True)
+    while not stopping:
+        taken = store.brpop(["jobs"], timeout=1)
+        if taken:
+            run(json.loads(taken[1]))
+    print("worker stopped", flush=True)

@@ -1,0 +1,71 @@
+"""Pays out queued payouts; safe to stop with SIGTERM or to kill at any moment."""
+
+import json
+import os
+import signal
+import sys
+import time
+
+import redis
+
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if not REDIS_URL.startswith(("redis://", "rediss://")):
+    sys.exit(f"REDIS_URL must be set to a redis:// URL (got {REDIS_URL!r})")
+VISIBILITY = os.environ.get("VISIBILITY_TIMEOUT_SECONDS", "30")
+if not VISIBILITY.isdigit() or int(VISIBILITY) == 0:
+    sys.exit(f"VISIBILITY_TIMEOUT_SECONDS must be a whole number above 0 (got {VISIBILITY!r})")
+
+BANK_CALL_SECONDS = 1.0
+store = redis.Redis.from_url(REDIS_URL, decode_responses=True)
+# Credit once per job id: the check and the credit are one atomic step in Redis.
+credit_once = store.register_script(
+    "if redis.call('set', KEYS[1], 1, 'NX') then redis.call('incrby', KEYS[2], ARGV[1]) end"
+)
+stopping = False
+
+
+def stop(signum: int, frame: object) -> None:
+    """On SIGTERM, finish the payout in hand, then exit."""
+    global stopping
+    stopping = True
+
+
+def take() -> dict | None:
+    """Move the next job to the processing list (it stays in Redis) and lease it."""
+    raw = store.blmove("payouts", "processing", timeout=1, src="RIGHT", dest="LEFT")
+    if raw is None:
+        return None
+    job = json.loads(raw)
+    store.set(f"lease:{job['id']}", raw, ex=int(VISIBILITY))
+    return job | {"raw": raw}
+
+
+def requeue_expired() -> None:
+    """Put back the jobs whose worker died: in processing, but their lease has run out."""
+    for raw in store.lrange("processing", 0, -1):
+        job = json.loads(raw)
+        if not store.exists(f"lease:{job['id']}") and store.lrem("processing", 1, raw):
+            store.rpush("payouts", raw)
+            print(f"payout {job['id']} requeued", flush=True)
+
+
+def pay(job: dict) -> None:
+    """Credit the amount once per job id, tell the bank, then mark the job complete."""
+    credit_once(keys=[f"credited:{job['id']}", "paid"], args=[job["amount"]])
+    time.sleep(BANK_CALL_SECONDS)  # the slow call to the bank's API
+    with store.pipeline() as done:
+        done.rpush("completed", job["id"]).lrem("processing", 1, job["raw"])
+        done.delete(f"lease:{job['id']}").execute()
+
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, stop)
+    print(f"worker ready (pid {os.getpid()})", flush=True)
+    while not stopping:
+        requeue_expired()
+        job = take()
+        if job:
+            print(f"payout {job['id']} started", flush=True)
+            pay(job)
+            print(f"payout {job['id']} completed", flush=True)
+    print("worker stopped", flush=True)

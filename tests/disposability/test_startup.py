@@ -1,0 +1,51 @@
+"""Proofs for Factor IX: start fast."""
+
+import json
+import time
+
+import redis
+import requests
+
+from harness import claim
+
+EXAMPLE = "disposability/startup"
+PRODUCTS = 30_000
+
+
+def seed_catalogue(url: str) -> None:
+    """Put PRODUCTS products in Redis, as the catalogue of a small shop."""
+    with redis.Redis.from_url(url) as store, store.pipeline(transaction=False) as load:
+        for n in range(PRODUCTS):
+            load.set(f"product:SKU-{n}", json.dumps({"name": f"item {n}", "price": n % 100}))
+        load.execute()
+
+
+def seconds_to_first_answer(start_app, twin: str, redis_url: str) -> float:
+    """Time from exec to the first successful answer for a product."""
+    began = time.monotonic()
+    app = start_app(
+        f"{EXAMPLE}/{twin}",
+        env={"REDIS_URL": redis_url},
+        ready_path="/products/SKU-7",
+        start_timeout=90,
+    )
+    answer = requests.get(f"{app.url}/products/SKU-7", timeout=5)
+    elapsed = time.monotonic() - began
+    assert answer.json() == {"sku": "SKU-7", "name": "item 7", "price": 7}
+    return elapsed
+
+
+@claim(
+    "fast-startup",
+    "An app that warms a cache of 30,000 products before serving takes many times longer "
+    "from exec to its first answer than the same app reading products on demand.",
+)
+def test_warming_a_cache_at_start_up_makes_start_up_slow(start_app, redis_url):
+    """Seed 30,000 products in Redis, start each twin, time exec to the first good answer."""
+    seed_catalogue(redis_url)
+
+    bad = seconds_to_first_answer(start_app, "bad", redis_url)
+    good = seconds_to_first_answer(start_app, "good", redis_url)
+    print(f"start-up: bad {bad:.2f} s, good {good:.2f} s, ratio {bad / good:.1f}")
+
+    assert bad >= 3 * good
