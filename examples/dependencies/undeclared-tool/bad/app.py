@@ -34,9 +34,13 @@ def export():
     """Answer `{"notes": {"name.md": "text", ...}}` with a zip of those notes."""
     body = request.get_json(silent=True)
     notes = body.get("notes") if isinstance(body, dict) else None
-    if not isinstance(notes, dict) or not notes or not all(
-        isinstance(name, str) and NOTE_NAME.fullmatch(name) and isinstance(text, str)
-        for name, text in notes.items()
+    if (
+        not isinstance(notes, dict)
+        or not notes
+        or not all(
+            isinstance(name, str) and NOTE_NAME.fullmatch(name) and isinstance(text, str)
+            for name, text in notes.items()
+        )
     ):
         return jsonify(error='send JSON like {"notes": {"todo.md": "- milk"}}'), 400
     return send_file(
