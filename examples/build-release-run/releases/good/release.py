@@ -7,10 +7,13 @@
 
 `DIR/builds/<hash>/` holds an artifact: the commit's files (`app/`) and every
 declared dependency installed beside them (`vendor/`), named by the SHA-256 of
-its content. `DIR/ledger.jsonl` holds the releases, one JSON line each, each
-sealed with a digest of its content and of the release before it. The tool
-only ever appends to the ledger, and `run` refuses a release whose ledger
-entry or artifact no longer matches what was recorded.
+its content. Builds reuse the install of an identical `requirements.txt`
+(`DIR/cache/`), as build platforms cache dependencies.
+
+`DIR/ledger.jsonl` holds the releases, one JSON line each, each sealed with a
+digest of its content and of the release before it. The tool only ever
+appends to the ledger, and `run` refuses a release whose ledger entry or
+artifact no longer matches what was recorded.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import hashlib
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -44,6 +48,21 @@ def content_hash(tree: Path) -> str:
     return digest.hexdigest()
 
 
+def install_dependencies(requirements: Path, vendor: Path, cache: Path) -> None:
+    """Install the declared dependencies into `vendor`, reusing an earlier identical install."""
+    cached = cache / hashlib.sha256(requirements.read_bytes()).hexdigest()
+    if not cached.is_dir():
+        cache.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=cache) as work:
+            subprocess.run(
+                [sys.executable, "-m", "pip", "install", "--quiet", "--no-compile"]
+                + ["--target", work + "/vendor", "-r", str(requirements)],
+                check=True,
+            )
+            Path(work, "vendor").rename(cached)
+    shutil.copytree(cached, vendor, symlinks=True)
+
+
 def build(home: Path, repo: Path, commit: str) -> str:
     """Turn one commit into an artifact: its files plus its installed dependencies."""
     builds = home / "builds"
@@ -57,11 +76,7 @@ def build(home: Path, repo: Path, commit: str) -> str:
         ).stdout
         with tarfile.open(fileobj=io.BytesIO(archive)) as files:
             files.extractall(tree / "app", filter="data")
-        subprocess.run(
-            [sys.executable, "-m", "pip", "install", "--quiet", "--no-compile"]
-            + ["--target", str(tree / "vendor"), "-r", str(tree / "app" / "requirements.txt")],
-            check=True,
-        )
+        install_dependencies(tree / "app" / "requirements.txt", tree / "vendor", home / "cache")
         artifact = content_hash(tree)
         if not (builds / artifact).exists():
             tree.rename(builds / artifact)
