@@ -28,7 +28,7 @@ GIT_ENV = {
 
 
 class Repo:
-    """A git repository in a folder: write files, commit them, read ids, export a commit.
+    r"""A git repository in a folder: write files, commit them, read ids, export a commit.
 
     Example:
         ```python
@@ -39,11 +39,11 @@ class Repo:
 
         with tempfile.TemporaryDirectory() as tmp:
             repo = Repo.init(Path(tmp, "shop"))
-            first = repo.commit("first", {"app.py": "print('v1')\\n"})
-            second = repo.commit("second", {"app.py": "print('v2')\\n"})
+            first = repo.commit("first", {"app.py": "print('v1')\n"})
+            second = repo.commit("second", {"app.py": "print('v2')\n"})
             assert first != second == repo.head()
             deploy = repo.export(first, Path(tmp, "deploy"))
-            assert (deploy / "app.py").read_text() == "print('v1')\\n"
+            assert (deploy / "app.py").read_text() == "print('v1')\n"
         ```
     """
 

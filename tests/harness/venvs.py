@@ -34,7 +34,7 @@ def _normal(name: str) -> str:
 
 
 def read_requirements(path: Path) -> list[str]:
-    """The requirement lines of a requirements file, without comments or blank lines.
+    r"""The requirement lines of a requirements file, without comments or blank lines.
 
     Example:
         ```python
@@ -45,7 +45,7 @@ def read_requirements(path: Path) -> list[str]:
 
         with tempfile.TemporaryDirectory() as tmp:
             file = Path(tmp, "requirements.txt")
-            file.write_text("# web\\nFlask==3.1.3\\n\\ngunicorn==27.0.1  # server\\n")
+            file.write_text("# web\nFlask==3.1.3\n\ngunicorn==27.0.1  # server\n")
             assert read_requirements(file) == ["Flask==3.1.3", "gunicorn==27.0.1"]
         ```
     """
@@ -117,7 +117,7 @@ def make_venv(
     wheels: Path = WHEEL_CACHE,
     find_links: Iterable[Path] = (),
 ) -> Path:
-    """Create a virtual environment at `path` holding exactly what `requirements` declares.
+    r"""Create a virtual environment at `path` holding exactly what `requirements` declares.
 
     The environment does not see the system's site-packages, and pip installs
     with `--no-deps --no-index` from the local `wheels` folder: a package the
@@ -136,7 +136,7 @@ def make_venv(
 
         with tempfile.TemporaryDirectory() as tmp:
             declared = Path(tmp, "requirements.txt")
-            declared.write_text("itsdangerous==2.2.0\\n")
+            declared.write_text("itsdangerous==2.2.0\n")
             python = make_venv(Path(tmp, "env"), declared, ensure_wheels(["itsdangerous==2.2.0"]))
             ok = subprocess.run([python, "-c", "import itsdangerous"])
             missing = subprocess.run([python, "-c", "import flask"], capture_output=True)
