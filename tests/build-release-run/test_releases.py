@@ -28,6 +28,20 @@ def offline_pip() -> dict[str, str]:
     return {"PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(wheels)}
 
 
+@pytest.fixture(scope="module")
+def dependency_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One dependency cache for the release tool, shared by this module's proofs."""
+    return tmp_path_factory.mktemp("dependency-cache")
+
+
+@pytest.fixture
+def home(tmp_path: Path, dependency_cache: Path) -> Path:
+    """The release tool's folder for one proof: its own builds and ledger, a shared cache."""
+    (tmp_path / "releases").mkdir()
+    (tmp_path / "releases" / "cache").symlink_to(dependency_cache)
+    return tmp_path / "releases"
+
+
 @pytest.fixture
 def origin(tmp_path: Path) -> Repo:
     """The app's repository at version 1, with the bad deploy's start script in it too."""
@@ -86,11 +100,10 @@ def timed_start(app) -> float:
     "with config under a new id in an append-only ledger; a release changed afterwards, "
     "in its config or its code, refuses to run.",
 )
-def test_releases_are_sealed(tmp_path, origin, offline_pip, start_app):
+def test_releases_are_sealed(tmp_path, home, origin, offline_pip, start_app):
     """Build one commit twice, release it twice with different config, run a release; then
     change a release by hand, in its ledger entry and in its artifact's code, and run it
     again. Do the same hand edit in the bad twin's deploy and restart it."""
-    home = tmp_path / "releases"
     artifact = release_tool(home, offline_pip, "build", origin.path, origin.head())
     assert release_tool(home, offline_pip, "build", origin.path, origin.head()) == artifact
     assert len(artifact) == 64 and (home / "builds" / artifact / "vendor" / "flask").is_dir()
@@ -130,11 +143,10 @@ def test_releases_are_sealed(tmp_path, origin, offline_pip, start_app):
     "Running the previous release id restores the previous behaviour exactly; a deploy that "
     "updates its code in place has no previous release to return to.",
 )
-def test_rollback_restores_the_previous_release(tmp_path, origin, offline_pip, start_app):
+def test_rollback_restores_the_previous_release(tmp_path, home, origin, offline_pip, start_app):
     """Release and run version 1, then version 2, then run version 1 again. The bad twin
     deploys version 1, restarts to take version 2, and tries to go back by checking out the
     first commit in its deploy."""
-    home = tmp_path / "releases"
     first = release_tool(home, offline_pip, "build", origin.path, origin.head())
     release_tool(home, offline_pip, "release", first, "SITE_NAME=the shop")
     good = start_app(EXAMPLE / "good", command=run_release(home, "v1"))
@@ -170,10 +182,9 @@ def test_rollback_restores_the_previous_release(tmp_path, origin, offline_pip, s
     "same deploy reinstalls everything and can serve different code; starting a release "
     "does no build work and serves the same code every time.",
 )
-def test_start_does_no_build_work(tmp_path, origin, offline_pip, start_app):
+def test_start_does_no_build_work(tmp_path, home, origin, offline_pip, start_app):
     """Start and restart a release, and the bad twin's deploy, timing each start; between
     the restarts a new commit lands in the repository, and nobody deploys it."""
-    home = tmp_path / "releases"
     artifact = release_tool(home, offline_pip, "build", origin.path, origin.head())
     release_tool(home, offline_pip, "release", artifact, "SITE_NAME=the shop")
     good = start_app(EXAMPLE / "good", command=run_release(home, "v1"))
