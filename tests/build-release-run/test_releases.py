@@ -189,9 +189,7 @@ def test_start_does_no_build_work(tmp_path, home, origin, offline_pip, start_app
     release_tool(home, offline_pip, "release", artifact, "SITE_NAME=the shop")
     good = start_app(EXAMPLE / "good", command=run_release(home, "v1"))
     deploy = Repo.clone(origin, tmp_path / "deploy").path
-    bad = start_app(
-        deploy, env={**offline_pip, "SITE_NAME": "the shop"}, command=start_script(deploy)
-    )
+    bad = start_app(deploy, env={**offline_pip, **SHOP}, command=start_script(deploy))
     good_first, bad_first = greeting(good), greeting(bad)
     installed = (deploy / "vendor" / "flask" / "__init__.py").stat().st_mtime_ns
 
