@@ -17,8 +17,13 @@ def first_version(twin: str, fee: str = "4.95") -> dict[str, str | Path]:
     source = (EXAMPLE / twin / "app.py").read_text()
     assert FIX in source
     source = source.replace(FIX, BUG).replace('Decimal("4.95")', f'Decimal("{fee}")')
-    extras = {name: EXAMPLE / twin / name for name in ("REVISION", ".gitattributes")}
-    return {"app.py": source, **extras}
+    # The placeholder is written here, not copied: an archive of this project (a GitHub zip)
+    # would already have filled in examples/.../REVISION with the project's own commit.
+    return {
+        "app.py": source,
+        "REVISION": "$Format:%H$\n",
+        ".gitattributes": EXAMPLE / twin / ".gitattributes",
+    }
 
 
 def commit_fix(repo: Repo) -> str:
