@@ -16,6 +16,7 @@ import pytest
 import redis
 
 from harness import AppProcess, PostgresServer, RedisServer, RoundRobin
+from harness.venvs import make_venv, read_requirements
 
 
 @pytest.fixture(scope="session")
@@ -106,3 +107,24 @@ def start_copies(start_app: Callable[..., AppProcess]) -> Callable[..., RoundRob
         return RoundRobin([start_app(example, **kwargs) for _ in range(count)])
 
     return start
+
+
+@pytest.fixture(scope="session")
+def isolated_python(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path]:
+    """Build a fresh virtual environment from a requirements file; returns its `python`.
+
+    See [`make_venv`][harness.venvs.make_venv]: only what the file declares is
+    installed. Files that declare the same pins share one environment per test
+    session, built in about a second from the wheel cache. `find_links` adds
+    folders of extra wheels.
+    """
+    built: dict[tuple[frozenset[str], tuple[Path, ...]], Path] = {}
+
+    def build(requirements: Path, find_links: tuple[Path, ...] = ()) -> Path:
+        key = (frozenset(read_requirements(Path(requirements))), tuple(find_links))
+        if key not in built:
+            folder = tmp_path_factory.mktemp("venv")
+            built[key] = make_venv(folder / "env", Path(requirements), find_links=find_links)
+        return built[key]
+
+    return build

@@ -1,0 +1,23 @@
+"""Render a note written in Markdown to HTML with the Markdown package."""
+
+import os
+import sys
+
+import markdown
+from flask import Flask, jsonify, request
+
+SITE_NAME = os.environ.get("SITE_NAME", "").strip()
+if not SITE_NAME:
+    sys.exit(f"SITE_NAME must be set to the name shown above every note (got {SITE_NAME!r})")
+
+app = Flask(__name__)
+
+
+@app.post("/render")
+def render():
+    """Turn `{"markdown": "..."}` into `{"site": ..., "html": ...}`."""
+    body = request.get_json(silent=True)
+    text = body.get("markdown") if isinstance(body, dict) else None
+    if not isinstance(text, str) or len(text) > 100_000:
+        return jsonify(error='send JSON like {"markdown": "# Title"} (at most 100 kB)'), 400
+    return jsonify(site=SITE_NAME, html=markdown.markdown(text))

@@ -1,0 +1,50 @@
+"""Export notes as one zip archive, made by the `zip` program it expects on the machine."""
+
+import io
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from flask import Flask, jsonify, request, send_file
+
+SITE_NAME = os.environ.get("SITE_NAME", "").strip()
+if not re.fullmatch(r"[a-z0-9-]{1,40}", SITE_NAME):
+    sys.exit(f"SITE_NAME must be a short lowercase name like 'team-notes' (got {SITE_NAME!r})")
+
+NOTE_NAME = re.compile(r"[a-z0-9-]{1,40}\.md")
+app = Flask(__name__)
+
+
+def zip_notes(notes: dict[str, str]) -> bytes:
+    """The notes as a zip archive, one file per note."""
+    with tempfile.TemporaryDirectory() as folder:
+        for name, text in notes.items():
+            Path(folder, name).write_text(text)
+        zipped = subprocess.run(
+            ["zip", "-q", "-", *sorted(notes)], cwd=folder, capture_output=True, check=True
+        )
+    return zipped.stdout
+
+
+@app.post("/export")
+def export():
+    """Answer `{"notes": {"name.md": "text", ...}}` with a zip of those notes."""
+    body = request.get_json(silent=True)
+    notes = body.get("notes") if isinstance(body, dict) else None
+    if (
+        not isinstance(notes, dict)
+        or not notes
+        or not all(
+            isinstance(name, str) and NOTE_NAME.fullmatch(name) and isinstance(text, str)
+            for name, text in notes.items()
+        )
+    ):
+        return jsonify(error='send JSON like {"notes": {"todo.md": "- milk"}}'), 400
+    return send_file(
+        io.BytesIO(zip_notes(notes)),
+        mimetype="application/zip",
+        download_name=f"{SITE_NAME}-notes.zip",
+    )

@@ -1,0 +1,46 @@
+"""Export notes as one zip archive, built in Python by the standard library."""
+
+import io
+import os
+import re
+import sys
+import zipfile
+
+from flask import Flask, jsonify, request, send_file
+
+SITE_NAME = os.environ.get("SITE_NAME", "").strip()
+if not re.fullmatch(r"[a-z0-9-]{1,40}", SITE_NAME):
+    sys.exit(f"SITE_NAME must be a short lowercase name like 'team-notes' (got {SITE_NAME!r})")
+
+NOTE_NAME = re.compile(r"[a-z0-9-]{1,40}\.md")
+app = Flask(__name__)
+
+
+def zip_notes(notes: dict[str, str]) -> bytes:
+    """The notes as a zip archive, one file per note."""
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zipped:
+        for name, text in sorted(notes.items()):
+            zipped.writestr(name, text)
+    return archive.getvalue()
+
+
+@app.post("/export")
+def export():
+    """Answer `{"notes": {"name.md": "text", ...}}` with a zip of those notes."""
+    body = request.get_json(silent=True)
+    notes = body.get("notes") if isinstance(body, dict) else None
+    if (
+        not isinstance(notes, dict)
+        or not notes
+        or not all(
+            isinstance(name, str) and NOTE_NAME.fullmatch(name) and isinstance(text, str)
+            for name, text in notes.items()
+        )
+    ):
+        return jsonify(error='send JSON like {"notes": {"todo.md": "- milk"}}'), 400
+    return send_file(
+        io.BytesIO(zip_notes(notes)),
+        mimetype="application/zip",
+        download_name=f"{SITE_NAME}-notes.zip",
+    )
