@@ -231,7 +231,7 @@ class AppProcess:
     def _answers(self) -> bool:
         try:
             requests.get(self.url + self.ready_path, timeout=2)
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):
             return False
         return True
 
