@@ -62,7 +62,7 @@ def list_notes():
 
 @app.errorhandler(psycopg.errors.UndefinedTable)
 def not_migrated(error: psycopg.errors.UndefinedTable):
-    """Answer 503 with the fix, not a stack trace, until the migration has run."""
+    """Answer 503, not a stack trace, until the migration has run."""
     app.logger.warning("database not migrated: %s", error)
     return jsonify(error="the database is not migrated yet"), 503
 
