@@ -1,5 +1,6 @@
 """Proofs for Factor XII: migrations as a one-off process, not on every web process's boot."""
 
+import re
 import time
 
 import psycopg
@@ -9,6 +10,10 @@ from harness import claim
 
 EXAMPLE = "admin-processes/migrations"
 COPIES = 4
+# How PostgreSQL refuses the second CREATE TABLE notes: one catalog check or the other.
+LOST_RACE = re.compile(
+    r'(relation "notes"|\(typname, typnamespace\)=\(notes, \d+\)) already exists'
+)
 
 
 def schema(database_url: str) -> tuple[list[tuple], list[tuple]]:
@@ -44,7 +49,7 @@ def start_together(boot, twin: str, database_url: str) -> list:
             gate.execute("lock table schema_migrations in share mode")
             env = {"DATABASE_URL": database_url}
             copies = [boot(f"{EXAMPLE}/{twin}", env=env) for _ in range(COPIES)]
-            deadline = time.monotonic() + 20
+            deadline = time.monotonic() + 60
             while time.monotonic() < deadline and not all(
                 copy.process.poll() is not None or copy.outcome(timeout=0.1) == "serving"
                 for copy in copies
@@ -79,10 +84,7 @@ def test_web_processes_that_migrate_on_boot_race(boot, flask_command, database_u
     good_outcomes = [copy.outcome() for copy in good]
 
     assert bad_outcomes == ["crashed", "crashed", "crashed", "serving"]
-    assert all("duplicate key value violates unique constraint" in log for log in crash_logs), [
-        [line for line in log.splitlines() if "psycopg" in line or "rror" in line]
-        for log in crash_logs
-    ]
+    assert all(LOST_RACE.search(log) for log in crash_logs), crash_logs
     assert migrated.code == 0, migrated.output
     assert good_outcomes == ["serving"] * COPIES
     notes = [requests.post(f"{c.app.url}/notes", json={"body": "hi"}, timeout=5) for c in good]
