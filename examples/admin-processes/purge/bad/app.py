@@ -1,0 +1,66 @@
+"""A to-do list in PostgreSQL. Its admin tasks live next to it and share its config."""
+
+import os
+import sys
+
+import psycopg
+from flask import Flask, jsonify, request
+
+DATABASE_URL = os.environ.get("DATABASE_URL", "")
+if not DATABASE_URL.startswith(("postgresql://", "postgres://")):
+    sys.exit(f"DATABASE_URL must be set to a postgresql:// URL (got {DATABASE_URL!r})")
+
+SCHEMA = """
+create table if not exists tasks (
+    id bigint generated always as identity primary key,
+    title text not null,
+    done boolean not null default false
+)
+"""
+app = Flask(__name__)
+
+
+@app.cli.command("migrate")
+def migrate():
+    """Create the table if it is missing: a one-off process, run before the web processes."""
+    with psycopg.connect(DATABASE_URL) as db:
+        db.execute(SCHEMA)
+    print("schema up to date")
+
+
+@app.post("/tasks")
+def add_task():
+    """Add an open task."""
+    title = (request.get_json(silent=True) or {}).get("title")
+    if not isinstance(title, str) or not 0 < len(title) <= 200:
+        return jsonify(error="title must be 1 to 200 characters"), 400
+    with psycopg.connect(DATABASE_URL) as db:
+        (task_id,) = db.execute(
+            "insert into tasks (title) values (%s) returning id", (title,)
+        ).fetchone()
+    return jsonify(id=task_id, title=title, done=False), 201
+
+
+@app.post("/tasks/<int:task_id>/done")
+def finish_task(task_id: int):
+    """Mark a task as done."""
+    with psycopg.connect(DATABASE_URL) as db:
+        found = db.execute("update tasks set done = true where id = %s", (task_id,)).rowcount
+    if not found:
+        return jsonify(error=f"no task {task_id}"), 404
+    return jsonify(id=task_id, done=True)
+
+
+@app.get("/tasks")
+def list_tasks():
+    """Every task, oldest first."""
+    with psycopg.connect(DATABASE_URL) as db:
+        rows = db.execute("select id, title, done from tasks order by id").fetchall()
+    return jsonify(tasks=[{"id": i, "title": title, "done": done} for i, title, done in rows])
+
+
+@app.errorhandler(psycopg.OperationalError)
+def database_unavailable(error: psycopg.OperationalError):
+    """Answer 503, not a stack trace, while PostgreSQL cannot be reached."""
+    app.logger.warning("database unavailable: %s", error)
+    return jsonify(error="the database is unavailable; try again"), 503

@@ -1,0 +1,64 @@
+"""Counts primes and caches the answers: in a dict on a laptop, in Redis in production."""
+
+import math
+import os
+import time
+
+import redis
+from flask import Flask, jsonify, request
+
+REDIS_URL = os.environ.get("REDIS_URL", "")
+CACHE_SECONDS = 300
+
+
+class DictCache:
+    """A cache in process memory, with the two methods of Redis the app uses."""
+
+    def __init__(self) -> None:
+        self.entries: dict[str, tuple[object, float]] = {}
+
+    def get(self, key: str) -> object | None:
+        value, expires = self.entries.get(key, (None, 0.0))
+        return value if expires > time.monotonic() else None
+
+    def set(self, key: str, value: object, ex: int) -> None:
+        self.entries[key] = (value, time.monotonic() + ex)
+
+
+# On a laptop: nothing to install. In production: REDIS_URL is set.
+cache = redis.Redis.from_url(REDIS_URL) if REDIS_URL else DictCache()
+app = Flask(__name__)
+
+
+def count_primes(below: int) -> int:
+    """The slow part worth caching: a sieve of Eratosthenes."""
+    if below < 3:
+        return 0
+    sieve = bytearray([1]) * below
+    sieve[0] = sieve[1] = 0
+    for n in range(2, math.isqrt(below - 1) + 1):
+        if sieve[n]:
+            sieve[n * n :: n] = bytes(len(range(n * n, below, n)))
+    return sum(sieve)
+
+
+@app.get("/primes")
+def primes():
+    """How many primes there are below `below`, and whether the answer came from the cache."""
+    below = request.args.get("below", "")
+    if not below.isdigit() or int(below) > 10_000_000:
+        return jsonify(error="below must be a whole number up to 10000000"), 400
+    key = f"primes:{below}"
+    count = cache.get(key)
+    if count is not None:
+        return jsonify(below=int(below), primes=count, cached=True)
+    count = count_primes(int(below))
+    cache.set(key, count, ex=CACHE_SECONDS)
+    return jsonify(below=int(below), primes=count, cached=False)
+
+
+@app.errorhandler(redis.RedisError)
+def cache_unavailable(error: redis.RedisError):
+    """Answer 503, not a stack trace, while Redis cannot be reached."""
+    app.logger.warning("cache unavailable: %s", error)
+    return jsonify(error="the cache is unavailable; try again"), 503

@@ -1,0 +1,112 @@
+"""Fixtures for the Factor XII proofs: web processes started together, one-off commands."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+import pytest
+import requests
+
+from harness import AppProcess, run_to_exit
+from harness.processes import Exit
+from harness.services import free_port
+
+
+class Booting:
+    """A web process started without waiting for it: it may serve, or crash while booting."""
+
+    def __init__(self, app: AppProcess) -> None:
+        self.app = app
+        self.app.port = free_port()
+        self.process = app.spawn()
+
+    def outcome(self, timeout: float = 20.0) -> str:
+        """`"serving"` once it answers HTTP, or `"crashed"` if it exits first."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                return "crashed"
+            try:
+                requests.get(self.app.url, timeout=2)
+                return "serving"
+            except requests.ConnectionError:
+                time.sleep(0.05)
+        return "still booting"
+
+
+@pytest.fixture
+def boot() -> Iterator[Callable[..., Booting]]:
+    """Start an example app without waiting for it to answer; every one is stopped after."""
+    started: list[AppProcess] = []
+
+    def start(example: Path | str, **kwargs: object) -> Booting:
+        app = AppProcess(example, **kwargs)
+        started.append(app)
+        return Booting(app)
+
+    yield start
+    close_all(started)
+
+
+@pytest.fixture
+def flask_command() -> Callable[..., Exit]:
+    """Run `flask --app <example>/app.py <command>` as a one-off process and wait for it."""
+
+    def run(example: str, command: str, env: dict[str, str]) -> Exit:
+        def argv(folder: Path, port: int) -> list[str]:
+            return [sys.executable, "-m", "flask", "--app", str(folder / "app.py"), command]
+
+        return run_to_exit(example, env=env, command=argv)
+
+    return run
+
+
+@pytest.fixture
+def other_database_url(postgres_server_url: str) -> Iterator[Callable[[str], str]]:
+    """Create an empty database of the given name on the session's PostgreSQL; its URL.
+
+    Every database it creates is dropped after the proof.
+    """
+    created: list[str] = []
+
+    def create(name: str) -> str:
+        with psycopg.connect(postgres_server_url, autocommit=True) as db:
+            db.execute(f'drop database if exists "{name}" with (force)')
+            db.execute(f'create database "{name}"')
+        created.append(name)
+        return urlunsplit(urlsplit(postgres_server_url)._replace(path=f"/{name}"))
+
+    yield create
+    with psycopg.connect(postgres_server_url, autocommit=True) as db:
+        for name in created:
+            db.execute(f'drop database if exists "{name}" with (force)')
+
+
+@pytest.fixture
+def start_app() -> Iterator[Callable[..., AppProcess]]:
+    """The shared `start_app`, except that it stops its processes all at once.
+
+    These proofs start up to eight copies; gunicorn takes about a second to stop
+    gracefully, and stopping them side by side saves most of that wait.
+    """
+    started: list[AppProcess] = []
+
+    def start(example: Path | str, **kwargs: object) -> AppProcess:
+        app = AppProcess(example, **kwargs)
+        started.append(app)
+        return app.start()
+
+    yield start
+    close_all(started)
+
+
+def close_all(apps: list[AppProcess]) -> None:
+    """Stop and clean up every app at the same time."""
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(AppProcess.close, apps))

@@ -1,0 +1,129 @@
+"""Proofs for Factor XII: migrations as a one-off process, not on every web process's boot."""
+
+import re
+import time
+
+import psycopg
+import requests
+
+from harness import claim
+
+EXAMPLE = "admin-processes/migrations"
+COPIES = 4
+# How PostgreSQL refuses the second CREATE TABLE notes: one catalog check or the other.
+LOST_RACE = re.compile(
+    r'(relation "notes"|\(typname, typnamespace\)=\(notes, \d+\)) already exists'
+)
+
+
+def schema(database_url: str) -> tuple[list[tuple], list[tuple]]:
+    """The tables and columns of the app's schema, and the migrations recorded (with times)."""
+    with psycopg.connect(database_url) as db:
+        columns = db.execute(
+            "select table_name, column_name, data_type from information_schema.columns "
+            "where table_schema = 'public' order by table_name, column_name"
+        ).fetchall()
+        if db.execute("select to_regclass('schema_migrations')").fetchone() == (None,):
+            return columns, []
+        return columns, db.execute("select * from schema_migrations order by version").fetchall()
+
+
+def start_together(boot, twin: str, database_url: str) -> list:
+    """Start four web processes at once, sharing one PostgreSQL.
+
+    The proof holds a SHARE lock on the migration table: any process may read it,
+    none may record a migration in it. The lock goes once every process that
+    migrates is stuck inside its migration (one waits to record it, the others wait
+    for that one's CREATE TABLE), so the race happens on every run, not only on an
+    unlucky deploy.
+    """
+    with (
+        psycopg.connect(database_url, autocommit=True) as gate,
+        psycopg.connect(database_url, autocommit=True) as watch,
+    ):
+        gate.execute(
+            "create table if not exists schema_migrations "
+            "(version integer primary key, applied_at timestamptz not null default now())"
+        )
+        with gate.transaction():
+            gate.execute("lock table schema_migrations in share mode")
+            env = {"DATABASE_URL": database_url}
+            copies = [boot(f"{EXAMPLE}/{twin}", env=env) for _ in range(COPIES)]
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and not all(
+                copy.process.poll() is not None or copy.outcome(timeout=0.1) == "serving"
+                for copy in copies
+            ):
+                waiting = watch.execute(
+                    "select split_part(query, ' ', 1), count(*) from pg_stat_activity "
+                    "where datname = current_database() and wait_event_type = 'Lock' group by 1"
+                ).fetchall()
+                if dict(waiting) == {"create": COPIES - 1, "insert": 1}:
+                    break
+    return copies
+
+
+@claim(
+    "migrate-on-boot-races",
+    "Web processes that migrate as they boot race each other: of four started at once "
+    "against one PostgreSQL, three crash on the same CREATE TABLE. Migrated once by a one-off "
+    "process before they start, all four serve.",
+)
+def test_web_processes_that_migrate_on_boot_race(boot, flask_command, database_url):
+    """Start four copies of each twin at the same moment; the good twin's one-off migration
+    runs first, on its own."""
+    bad = start_together(boot, "bad", database_url)
+    bad_outcomes = sorted(copy.outcome() for copy in bad)
+    crash_logs = [copy.app.output() for copy in bad if copy.outcome() == "crashed"]
+
+    with psycopg.connect(database_url, autocommit=True) as db:
+        db.execute("drop schema public cascade")
+        db.execute("create schema public")
+    migrated = flask_command(f"{EXAMPLE}/good", "migrate", {"DATABASE_URL": database_url})
+    good = start_together(boot, "good", database_url)
+    good_outcomes = [copy.outcome() for copy in good]
+
+    assert bad_outcomes == ["crashed", "crashed", "crashed", "serving"]
+    assert all(LOST_RACE.search(log) for log in crash_logs), crash_logs
+    assert migrated.code == 0, migrated.output
+    assert good_outcomes == ["serving"] * COPIES
+    notes = [requests.post(f"{c.app.url}/notes", json={"body": "hi"}, timeout=5) for c in good]
+    assert [note.status_code for note in notes] == [201] * COPIES
+
+
+@claim(
+    "migrate-one-off",
+    "A migration run as a one-off process, with the web process's code and config, brings "
+    "the schema up to date; running it again changes nothing. Only the bad app's web "
+    "process changes the schema just by starting.",
+)
+def test_one_off_migration_runs_once_and_again_changes_nothing(
+    start_app, flask_command, database_url
+):
+    """Start the good web process on an empty database, run `flask --app app migrate` twice
+    with the same environment, and compare the schema after each step; then start the bad
+    web process on an empty database."""
+    env = {"DATABASE_URL": database_url}
+    empty = schema(database_url)
+    web = start_app(f"{EXAMPLE}/good", env=env)
+    before_migrating = requests.get(f"{web.url}/notes", timeout=5)
+    after_web_start = schema(database_url)
+    first = flask_command(f"{EXAMPLE}/good", "migrate", env)
+    after_first = schema(database_url)
+    second = flask_command(f"{EXAMPLE}/good", "migrate", env)
+    after_second = schema(database_url)
+    after_migrating = requests.post(f"{web.url}/notes", json={"body": "hi"}, timeout=5)
+
+    assert before_migrating.status_code == 503
+    assert after_web_start == empty
+    assert (first.code, first.output.strip()) == (0, "applied migrations [1, 2]")
+    assert (second.code, second.output.strip()) == (0, "nothing to migrate: schema up to date")
+    assert after_first != empty
+    assert after_second == after_first
+    assert after_migrating.status_code == 201
+
+    with psycopg.connect(database_url, autocommit=True) as db:
+        db.execute("drop schema public cascade")
+        db.execute("create schema public")
+    start_app(f"{EXAMPLE}/bad", env=env)
+    assert schema(database_url)[1] != []
