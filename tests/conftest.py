@@ -16,6 +16,7 @@ import pytest
 import redis
 
 from harness import AppProcess, PostgresServer, RedisServer, RoundRobin
+from harness.processes import close_all
 from harness.venvs import make_venv, read_requirements
 
 
@@ -91,8 +92,7 @@ def start_app() -> Iterator[Callable[..., AppProcess]]:
         return app.start()
 
     yield start
-    for app in started:
-        app.close()
+    close_all(started)
 
 
 @pytest.fixture

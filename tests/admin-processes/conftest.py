@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -14,7 +13,7 @@ import pytest
 import requests
 
 from harness import AppProcess, run_to_exit
-from harness.processes import Exit
+from harness.processes import Exit, close_all
 from harness.services import free_port
 
 
@@ -86,27 +85,3 @@ def other_database_url(postgres_server_url: str) -> Iterator[Callable[[str], str
     with psycopg.connect(postgres_server_url, autocommit=True) as db:
         for name in created:
             db.execute(f'drop database if exists "{name}" with (force)')
-
-
-@pytest.fixture
-def start_app() -> Iterator[Callable[..., AppProcess]]:
-    """The shared `start_app`, except that it stops its processes all at once.
-
-    These proofs start up to eight copies; gunicorn takes about a second to stop
-    gracefully, and stopping them side by side saves most of that wait.
-    """
-    started: list[AppProcess] = []
-
-    def start(example: Path | str, **kwargs: object) -> AppProcess:
-        app = AppProcess(example, **kwargs)
-        started.append(app)
-        return app.start()
-
-    yield start
-    close_all(started)
-
-
-def close_all(apps: list[AppProcess]) -> None:
-    """Stop and clean up every app at the same time."""
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        list(pool.map(AppProcess.close, apps))

@@ -18,6 +18,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -331,3 +332,23 @@ def run_to_exit(
         return Exit(code=code, output=app.output())
     finally:
         app.close()
+
+
+def close_all(apps: list[AppProcess]) -> None:
+    """Stop and clean up several apps side by side.
+
+    A graceful gunicorn stop takes about a second; stopping eight copies one
+    after another would add eight seconds to a proof.
+
+    Example:
+        ```python
+        from harness import AppProcess
+        from harness.processes import close_all
+
+        apps = [AppProcess("stateless-processes/hit-counter/bad").start() for _ in range(3)]
+        close_all(apps)
+        assert all(app.output() == "" for app in apps)
+        ```
+    """
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(AppProcess.close, apps))
