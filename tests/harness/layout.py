@@ -135,7 +135,7 @@ class Include:
     line: int
     """1-based line of the include in the page."""
     target: str
-    """The included path as written, relative to the project root, without `:lines` or `:section`."""
+    """The included path, relative to the project root, without `:lines` or `:section`."""
 
     @property
     def exists(self) -> bool:
