@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pytest
+
 from harness.claims import TESTS_DIR, collect_claims, proof_ids_on_page
 
 DOCS = TESTS_DIR.parent / "docs"

@@ -9,6 +9,7 @@ contracts these tests enforce.
 from pathlib import Path
 
 import pytest
+
 from harness.layout import (
     DOCS_DIR,
     PLACEHOLDER,
@@ -50,35 +51,37 @@ def test_every_example_has_both_twins(pair: Pair):
     if len(pair.missing_twins) == len(TWINS):
         pytest.fail(
             f"{where}/ holds no bad/app.py and no good/app.py: a scenario folder holds a pair; "
-            f"add both twins (or start over with {SCAFFOLD}), or delete the folder"
+            f"add both twins (or start over with {SCAFFOLD}), or delete the folder",
         )
     for twin in pair.missing_twins:
         other = "good" if twin == "bad" else "bad"
         pytest.fail(
             f"{where}/{twin}/app.py is missing: add the {twin} twin, a Flask app named `app` "
-            f"that differs from {other}/app.py only in the violation docs/{pair.slug}.md teaches"
+            f"that differs from {other}/app.py only in the violation docs/{pair.slug}.md teaches",
         )
 
 
 @pytest.mark.parametrize("slug", sorted({pair.slug for pair in PAIRS}))
 def test_every_example_folder_belongs_to_a_page(slug: str):
     """`examples/<slug>/` is named after the page that shows it."""
-    assert (DOCS_DIR / f"{slug}.md").is_file(), (
-        f"examples/{slug}/ has no page docs/{slug}.md: put the pair under the slug of the page "
-        f"that shows it (the page slugs are the file names in docs/)"
-    )
+    if not (DOCS_DIR / f"{slug}.md").is_file():
+        pytest.fail(
+            f"examples/{slug}/ has no page docs/{slug}.md: put the pair under the slug of the page "
+            f"that shows it (the page slugs are the file names in docs/)",
+        )
 
 
 @pytest.mark.parametrize("pair", COMPLETE, ids=by_name)
 def test_every_pair_has_a_proof(pair: Pair):
     """A test in `tests/<slug>/` declares a claim and names the pair `"<slug>/<scenario>"`."""
     own = [proof for proof in proofs_of(pair.name) if proof.page == pair.slug]
-    assert own, (
-        f"examples/{pair.name} has no proof: write a test in tests/{pair.slug}/"
-        f"test_{pair.scenario.replace('-', '_')}.py decorated with @claim(...) that starts both "
-        f'twins (EXAMPLE = "{pair.name}"; start_app(f"{{EXAMPLE}}/bad"), '
-        f'start_app(f"{{EXAMPLE}}/good")) and asserts the bad one fails and the good one holds'
-    )
+    if not own:
+        pytest.fail(
+            f"examples/{pair.name} has no proof: write a test in tests/{pair.slug}/"
+            f"test_{pair.scenario.replace('-', '_')}.py decorated with @claim(...) that starts "
+            f'both twins (EXAMPLE = "{pair.name}"; start_app(f"{{EXAMPLE}}/bad"), '
+            f'start_app(f"{{EXAMPLE}}/good")) and asserts the bad one fails, the good one holds',
+        )
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.stem)
@@ -89,10 +92,11 @@ def test_page_includes_only_files_that_exist(page: Path):
         for include in page_includes(page)
         if not include.exists
     ]
-    assert not missing, (
-        "; ".join(missing) + ": fix the path (it is relative to the project root, "
-        "e.g. examples/<slug>/<scenario>/good/app.py) or add the file"
-    )
+    if missing:
+        pytest.fail(
+            "; ".join(missing) + ": fix the path (it is relative to the project root, "
+            "e.g. examples/<slug>/<scenario>/good/app.py) or add the file",
+        )
 
 
 @pytest.mark.parametrize("pair", COMPLETE, ids=by_name)
@@ -101,15 +105,16 @@ def test_every_pair_is_shown_on_a_page(pair: Pair):
     shown = {include.target for include in INCLUDES}
     for twin in TWINS:
         app = f"examples/{pair.name}/{twin}/app.py"
-        assert app in shown, (
-            f"{app} is not shown on any page: add a section with the Bad/Good tabs that "
-            f'include it (`--8<-- "{app}"`) to docs/{pair.slug}.md, as {SCAFFOLD} writes it'
-        )
+        if app not in shown:
+            pytest.fail(
+                f"{app} is not shown on any page: add a section with the Bad/Good tabs that "
+                f'include it (`--8<-- "{app}"`) to docs/{pair.slug}.md, as {SCAFFOLD} writes it',
+            )
 
 
 @pytest.mark.parametrize("slug", slugs())
 def test_no_scaffold_placeholder_is_left(slug: str):
-    """Text the scaffold wrote for the contributor to replace is gone from examples, proofs, page."""
+    """Text the scaffold wrote for the contributor to replace is gone: examples, proofs, page."""
     files = [DOCS_DIR / f"{slug}.md"]
     files += sorted(p for p in (ROOT / "examples" / slug).rglob("*") if p.is_file())
     files += sorted((ROOT / "tests" / slug).glob("*.py"))
@@ -119,7 +124,8 @@ def test_no_scaffold_placeholder_is_left(slug: str):
         if path.is_file() and path.suffix in {".md", ".py", ".txt", ".sql", ".sh", ""}
         for number, text in placeholders(path)
     ]
-    assert not left, (
-        f"the scaffold's {PLACEHOLDER} placeholders are still there; replace each with what it "
-        "asks for: " + " | ".join(left)
-    )
+    if left:
+        pytest.fail(
+            f"{len(left)} {PLACEHOLDER} placeholders left for docs/{slug}.md; replace each with "
+            "what it asks for:\n  " + "\n  ".join(left),
+        )
