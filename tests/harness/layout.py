@@ -116,7 +116,7 @@ def proofs_of(name: str, tests_dir: Path = TESTS_DIR) -> list[Claim]:
         from harness.layout import proofs_of
 
         pages = {proof.page for proof in proofs_of("stateless-processes/cart")}
-        assert pages == {"stateless-processes", "processes"}
+        assert {"stateless-processes", "processes"} <= pages
         ```
     """
     found: list[Claim] = []
@@ -128,7 +128,17 @@ def proofs_of(name: str, tests_dir: Path = TESTS_DIR) -> list[Claim]:
 
 @dataclass(frozen=True)
 class Include:
-    """One file a page includes with `pymdownx.snippets` (`--8<-- "<path>"`)."""
+    """One file a page includes with `pymdownx.snippets` (`--8<-- "<path>"`).
+
+    Example:
+        ```python
+        from harness.layout import DOCS_DIR, page_includes
+
+        include = page_includes(DOCS_DIR / "processes.md")[0]
+        assert include.page.as_posix() == "docs/processes.md"
+        assert include.target.startswith("examples/") and include.exists
+        ```
+    """
 
     page: Path
     """The including page, relative to the project root."""

@@ -42,7 +42,26 @@ and reports those that still pass.
 
 
 class AppFailedToStart(RuntimeError):
-    """The process exited, or never answered HTTP, before its start-up deadline."""
+    """The process exited, or never answered HTTP, before its start-up deadline.
+
+    The message holds everything the process printed, so a good twin's
+    one-line complaint about missing config shows in the proof's failure.
+
+    Example:
+        ```python
+        import pytest
+
+        from harness import AppProcess
+        from harness.processes import AppFailedToStart
+
+        app = AppProcess("stateless-processes/hit-counter/good", env={})
+        try:
+            with pytest.raises(AppFailedToStart, match="REDIS_URL"):
+                app.start()
+        finally:
+            app.close()
+        ```
+    """
 
 
 def gunicorn_command(example: Path, port: int = 0) -> list[str]:
@@ -90,10 +109,10 @@ def swapped_twin(folder: Path) -> Path:
 
         from harness.processes import swapped_twin
 
-        assert swapped_twin(Path("processes/shared-secret/bad")) == Path(
-            "processes/shared-secret/good"
-        )
-        assert swapped_twin(Path("processes/shared-secret")) == Path("processes/shared-secret")
+        pair = Path("processes/shared-secret")
+        assert swapped_twin(pair / "bad") == pair / "good"
+        assert swapped_twin(pair / "good") == pair / "bad"
+        assert swapped_twin(pair) == pair
         ```
     """
     twin = {"bad": "good", "good": "bad"}.get(folder.name)
@@ -313,7 +332,16 @@ class AppProcess:
 
 @dataclass(frozen=True)
 class Exit:
-    """How a process that was expected to stop on its own ended."""
+    """How a process that was expected to stop on its own ended: what `run_to_exit` returns.
+
+    Example:
+        ```python
+        from harness.processes import Exit
+
+        ended = Exit(code=1, output="REDIS_URL must be a redis:// URL (got nothing)\n")
+        assert ended.code != 0 and "Traceback" not in ended.output
+        ```
+    """
 
     code: int | None
     """Exit code, or `None` if the process was still running at the deadline."""
