@@ -58,7 +58,7 @@ def index():
     return jsonify(status="ok")
 '''
 
-PROOF = '''"""Proofs for {scenario}: {todo}: what these proofs compare, in one line."""
+PROOF = '''"""{todo}: what the proofs in this file compare, in one line."""
 
 import pytest
 import requests
@@ -164,7 +164,6 @@ def scaffold(slug: str, scenario: str, claim_id: str) -> list[str]:
     proof.parent.mkdir(exist_ok=True)
     proof.write_text(
         PROOF.format(
-            scenario=scenario,
             name=pair.name,
             claim_id=claim_id,
             function=scenario.replace("-", "_"),
