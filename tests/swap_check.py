@@ -192,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
     for proof in on_start:
         print(f"  fails    {proof.id:<28} at start: a swapped twin did not start with that config")
     for proof, why in other:
-        print(f"  unknown  {proof.id:<28} {why}")
+        print(f"  unchecked {proof.id:<27} {why}")
     if code not in (0, 1):
         print(f"swap check: pytest stopped with exit code {code}; its output is in {log}")
         return 2
