@@ -27,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -42,6 +43,7 @@ from harness.layout import (  # noqa: E402
     proofs_of,
 )
 from harness.processes import SWAP_TWINS  # noqa: E402
+from harness.services import PostgresServer, RedisServer, find_binary  # noqa: E402
 
 RESULTS = "PROOF_SWAP_RESULTS"
 """Where the pytest plugin half of this file writes one JSON line per test phase."""
@@ -116,18 +118,40 @@ def changed_pairs(since: str) -> list[Pair]:
     ]
 
 
+def backing_services(stack: ExitStack) -> dict[str, str]:
+    """`REDIS_URL` and `DATABASE_URL` for the swapped run: as set, or throwaway servers.
+
+    Under `PROOF_SWAP_TWINS=1` the harness gives them to every app (see
+    `harness.processes.SWAP_SERVICE_VARIABLES`), so a good twin started in the
+    bad twin's place finds its backing services. A missing binary leaves the
+    variable out: the proofs then start (or skip for) their own servers.
+    """
+    found = {}
+    for variable, binary, server in (
+        ("REDIS_URL", "redis-server", RedisServer),
+        ("DATABASE_URL", "postgres", PostgresServer),
+    ):
+        if os.environ.get(variable):
+            found[variable] = os.environ[variable]
+        elif find_binary(binary):
+            found[variable] = stack.enter_context(server()).url
+    return found
+
+
 def run_swapped(proofs: list[Claim], log: Path) -> tuple[int, dict[str, dict[str, str]]]:
     """Run the proofs once with the twins swapped; pytest's exit code and each proof's result."""
     results_file = log.with_suffix(".jsonl")
+    stack = ExitStack()
     env = {
         **os.environ,
+        **backing_services(stack),
         SWAP_TWINS: "1",
         RESULTS: str(results_file),
         "PYTHONPATH": os.pathsep.join(filter(None, [str(HERE), os.environ.get("PYTHONPATH")])),
     }
     argv = [sys.executable, "-m", "pytest", "-p", "swap_check", "-p", "no:cacheprovider"]
     argv += ["-q", "--tb=line", "-rN", *sorted({proof.node_id for proof in proofs})]
-    with log.open("w") as out:
+    with stack, log.open("w") as out:
         code = subprocess.run(
             argv, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
         ).returncode

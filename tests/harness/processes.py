@@ -40,6 +40,16 @@ proves nothing. `tests/swap_check.py` runs the proofs with this variable set
 and reports those that still pass.
 """
 
+SWAP_SERVICE_VARIABLES = ("REDIS_URL", "DATABASE_URL")
+"""Under `PROOF_SWAP_TWINS=1`, these variables of the test run also reach every app.
+
+A proof often starts the bad twin without `REDIS_URL`, which it does not read;
+swapped, the good twin would then refuse to start and the proof would fail
+before its assertions. The swap check sets these to its own throwaway servers
+(the same ones the `redis_url` and `database_url` fixtures then use), so the
+swapped good twin finds them. A variable the proof passes itself wins.
+"""
+
 
 class AppFailedToStart(RuntimeError):
     """The process exited, or never answered HTTP, before its start-up deadline.
@@ -223,6 +233,8 @@ class AppProcess:
             raise RuntimeError("the app is already running; stop it first")
         self.starts += 1
         (self.disk / "tmp").mkdir(parents=True)
+        swapped = os.environ.get(SWAP_TWINS) == "1"
+        services = {k: os.environ[k] for k in SWAP_SERVICE_VARIABLES if swapped and k in os.environ}
         env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "LANG": "C.UTF-8",
@@ -230,6 +242,7 @@ class AppProcess:
             "TMPDIR": str(self.disk / "tmp"),
             "PYTHONUNBUFFERED": "1",
             "PYTHONDONTWRITEBYTECODE": "1",
+            **services,
             **self.env,
         }
         with self.log_path.open("wb") as log:
