@@ -222,7 +222,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if vacuous:
         print(
-            f"swap check: {count(len(vacuous), 'proof')} still pass with bad and good swapped, "
+            f"swap check: {count(len(vacuous), 'proof')} still "
+            f"{'passes' if len(vacuous) == 1 else 'pass'} with bad and good swapped, "
             "proving nothing; make each assert what the bad twin loses and the good twin keeps:"
         )
         for proof in vacuous:
