@@ -33,7 +33,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from harness.claims import Claim  # noqa: E402
+from harness.claims import Claim, collect_claims  # noqa: E402
 from harness.layout import (  # noqa: E402
     PLACEHOLDER,
     ROOT,
@@ -182,6 +182,8 @@ def main(argv: list[str] | None = None) -> int:
         if not found:
             print(f"swap check: examples/{pair.name} has no proof to check (see test_structure)")
         proofs.update((proof.node_id, proof) for proof in found)
+    if not args.changed_since:  # a page named on the command line: every proof of that page too
+        proofs.update((c.node_id, c) for c in collect_claims() if c.page in args.pairs)
     if not proofs:
         print("swap check: no proof to run")
         return 0
@@ -198,25 +200,26 @@ def main(argv: list[str] | None = None) -> int:
     vacuous, on_assert, on_start, other = [], [], [], []
     for node_id, proof in sorted(proofs.items()):
         matching = [r for n, r in results.items() if n == node_id or n.startswith(node_id + "[")]
+        crash = next((r["crash"] for r in matching if r["crash"]), "")
         if not matching:
             other.append((proof, "did not run (see the log)"))
         elif any(r["outcome"] == "passed" for r in matching):
             vacuous.append(proof)
-        elif any(r["outcome"] == "skipped" for r in matching):
-            other.append((proof, "skipped: " + matching[0]["crash"]))
-        elif any(PLACEHOLDER in r["crash"] for r in matching):
+        elif any(r["outcome"] == "skipped" for r in matching) or "REQUIRE_SERVICES" in crash:
+            other.append((proof, "a service is missing: " + crash))
+        elif PLACEHOLDER in crash:
             other.append((proof, "not written yet: it stops at the scaffold's pytest.fail"))
         elif all(r["crash"].split(":")[0].endswith(START_FAILURES) for r in matching):
             on_start.append(proof)
         else:
-            on_assert.append(proof)
+            on_assert.append((proof, crash))
 
-    for proof in on_assert:
-        print(f"  fails    {proof.id:<28} on its assertions")
+    for proof, why in on_assert:
+        print(f"  fails     {proof.id:<28} {why[:80]}")
     for proof in on_start:
-        print(f"  fails    {proof.id:<28} at start: a swapped twin did not start with that config")
+        print(f"  fails     {proof.id:<28} at start: a swapped twin did not start with that config")
     for proof, why in other:
-        print(f"  unchecked {proof.id:<27} {why}")
+        print(f"  unchecked {proof.id:<28} {why[:80]}")
     if code not in (0, 1):
         print(f"swap check: pytest stopped with exit code {code}; its output is in {log}")
         return 2
@@ -227,13 +230,13 @@ def main(argv: list[str] | None = None) -> int:
             "proving nothing; make each assert what the bad twin loses and the good twin keeps:"
         )
         for proof in vacuous:
-            print(f"  PASSES   {proof.id:<28} {proof.node_id}")
+            print(f"  PASSES    {proof.id:<28} {proof.node_id}")
         print(f"(pytest's output: {log})")
         return 1
     shutil.rmtree(log.parent, ignore_errors=True)
     print(
-        f"swap check: no proof passes with its twins swapped ({len(on_assert)} fail on their "
-        f"assertions, {len(on_start)} at start; {seconds:.0f} s)"
+        f"swap check: no proof passes with its twins swapped ({len(on_assert)} fail in their "
+        f"own checks, {len(on_start)} at start, {len(other)} unchecked; {seconds:.0f} s)"
     )
     return 0
 
