@@ -11,7 +11,8 @@ passes proves nothing about the difference between them. From the project root:
     .venv/bin/python tests/swap_check.py --changed-since origin/main
 
 It runs, once each, the proofs of every file that names a selected pair
-(`"<slug>/<scenario>"`), and exits 1 if any still passes. A proof that fails
+(`"<slug>/<scenario>"`) and, for a page named on the command line, every proof
+of that page; it exits 1 if any still passes. A proof that fails
 only because a swapped twin could not start (the good twin given the bad
 twin's config) is listed apart: it does fail, but the swap never reached its
 assertions; pass the same environment to both twins to make the check bite.
