@@ -48,7 +48,17 @@ def claim(id: str, text: str) -> pytest.MarkDecorator:
 
 @dataclass(frozen=True)
 class Claim:
-    """One claim, where its proof is, and what the proof's docstring says it does."""
+    """One claim, where its proof is, and what the proof's docstring says it does.
+
+    Example:
+        ```python
+        from harness import collect_claims
+
+        found = next(c for c in collect_claims() if c.id == "shared-secret")
+        assert found.page == "processes"
+        assert found.node_id.startswith("tests/processes/test_shared_secret.py::test_")
+        ```
+    """
 
     id: str
     text: str
@@ -87,7 +97,16 @@ def _claim_arguments(decorator: ast.expr) -> tuple[str, str] | None:
 
 
 def claims_in_file(path: Path, root: Path) -> list[Claim]:
-    """The claims declared by the proofs in one test file."""
+    """The claims declared by the proofs in one test file, read from its source.
+
+    Example:
+        ```python
+        from harness.claims import TESTS_DIR, claims_in_file
+
+        path = TESTS_DIR / "processes" / "test_shared_secret.py"
+        assert [c.id for c in claims_in_file(path, TESTS_DIR.parent)] == ["shared-secret"]
+        ```
+    """
     tree = ast.parse(path.read_text(), filename=str(path))
     found = []
     for node in tree.body:
@@ -131,5 +150,14 @@ def collect_claims(tests_dir: Path = TESTS_DIR) -> list[Claim]:
 
 
 def proof_ids_on_page(markdown: str) -> list[str]:
-    """The claim ids a page shows with `!proof <id>` lines."""
+    """The claim ids a page shows with `!proof <id>` lines, in page order.
+
+    Example:
+        ```python
+        from harness.claims import proof_ids_on_page
+
+        page = "Some prose.\n\n!proof counter-restart\n\nMore prose.\n!proof counter-kill-9\n"
+        assert proof_ids_on_page(page) == ["counter-restart", "counter-kill-9"]
+        ```
+    """
     return [match["id"] for match in PROOF_LINE.finditer(markdown)]

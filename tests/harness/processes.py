@@ -33,8 +33,46 @@ CommandBuilder = Callable[[Path, int], list[str]]
 _LISTENING = re.compile(r"http://127\.0\.0\.1:(\d+)")
 
 
+SWAP_TWINS = "PROOF_SWAP_TWINS"
+"""Environment switch for the non-vacuity check: set to `1`, every example resolves to its twin.
+
+A proof must fail when its bad and good twins trade places; otherwise it
+proves nothing. `tests/swap_check.py` runs the proofs with this variable set
+and reports those that still pass.
+"""
+
+SWAP_SERVICE_VARIABLES = ("REDIS_URL", "DATABASE_URL")
+"""Under `PROOF_SWAP_TWINS=1`, these variables of the test run also reach every app.
+
+A proof often starts the bad twin without `REDIS_URL`, which it does not read;
+swapped, the good twin would then refuse to start and the proof would fail
+before its assertions. The swap check sets these to its own throwaway servers
+(the same ones the `redis_url` and `database_url` fixtures then use), so the
+swapped good twin finds them. A variable the proof passes itself wins.
+"""
+
+
 class AppFailedToStart(RuntimeError):
-    """The process exited, or never answered HTTP, before its start-up deadline."""
+    """The process exited, or never answered HTTP, before its start-up deadline.
+
+    The message holds everything the process printed, so a good twin's
+    one-line complaint about missing config shows in the proof's failure.
+
+    Example:
+        ```python
+        import pytest
+
+        from harness import AppProcess
+        from harness.processes import AppFailedToStart
+
+        app = AppProcess("stateless-processes/hit-counter/good", env={})
+        try:
+            with pytest.raises(AppFailedToStart, match="REDIS_URL"):
+                app.start()
+        finally:
+            app.close()
+        ```
+    """
 
 
 def gunicorn_command(example: Path, port: int = 0) -> list[str]:
@@ -71,8 +109,36 @@ def gunicorn_command(example: Path, port: int = 0) -> list[str]:
     ]
 
 
+def swapped_twin(folder: Path) -> Path:
+    """The other twin of an example folder: `.../bad` for `.../good` and back.
+
+    A folder whose last part is neither `bad` nor `good` is returned as it is.
+
+    Example:
+        ```python
+        from pathlib import Path
+
+        from harness.processes import swapped_twin
+
+        pair = Path("processes/shared-secret")
+        assert swapped_twin(pair / "bad") == pair / "good"
+        assert swapped_twin(pair / "good") == pair / "bad"
+        assert swapped_twin(pair) == pair
+        ```
+    """
+    twin = {"bad": "good", "good": "bad"}.get(folder.name)
+    return folder.with_name(twin) if twin else folder
+
+
 def resolve_example(example: Path | str) -> Path:
     """An example folder, given as a path or relative to `examples/`.
+
+    With `PROOF_SWAP_TWINS=1` in the environment (see
+    [`SWAP_TWINS`][harness.processes.SWAP_TWINS]) it resolves to the other
+    twin ([`swapped_twin`][harness.processes.swapped_twin]), so every proof
+    that starts its apps through the harness runs with bad and good swapped.
+    A proof that needs another file of a twin (a worker script, a Procfile)
+    should take it from the folder this returns.
 
     Example:
         ```python
@@ -85,6 +151,8 @@ def resolve_example(example: Path | str) -> Path:
     folder = Path(example)
     if not folder.is_absolute():
         folder = EXAMPLES_DIR / folder
+    if os.environ.get(SWAP_TWINS) == "1":
+        folder = swapped_twin(folder)
     if not (folder / "app.py").is_file():
         raise FileNotFoundError(f"no app.py in example folder {folder}")
     return folder
@@ -173,6 +241,8 @@ class AppProcess:
             raise RuntimeError("the app is already running; stop it first")
         self.starts += 1
         (self.disk / "tmp").mkdir(parents=True)
+        swapped = os.environ.get(SWAP_TWINS) == "1"
+        services = {k: os.environ[k] for k in SWAP_SERVICE_VARIABLES if swapped and k in os.environ}
         env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "LANG": "C.UTF-8",
@@ -180,6 +250,7 @@ class AppProcess:
             "TMPDIR": str(self.disk / "tmp"),
             "PYTHONUNBUFFERED": "1",
             "PYTHONDONTWRITEBYTECODE": "1",
+            **services,
             **self.env,
         }
         with self.log_path.open("wb") as log:
@@ -296,7 +367,16 @@ class AppProcess:
 
 @dataclass(frozen=True)
 class Exit:
-    """How a process that was expected to stop on its own ended."""
+    """How a process that was expected to stop on its own ended: what `run_to_exit` returns.
+
+    Example:
+        ```python
+        from harness.processes import Exit
+
+        ended = Exit(code=1, output="REDIS_URL must be a redis:// URL (got nothing)\n")
+        assert ended.code != 0 and "Traceback" not in ended.output
+        ```
+    """
 
     code: int | None
     """Exit code, or `None` if the process was still running at the deadline."""

@@ -54,7 +54,17 @@ def find_binary(name: str) -> str | None:
 
 
 def require_binary(name: str) -> str:
-    """Path of a server binary, or skip the proof (fail it under `REQUIRE_SERVICES=1`)."""
+    """Path of a server binary, or skip the proof (fail it under `REQUIRE_SERVICES=1`).
+
+    The skip reason says how to install the binary (see `INSTALL_HINTS`).
+
+    Example:
+        ```python
+        from harness.services import require_binary
+
+        assert require_binary("redis-server").endswith("redis-server")
+        ```
+    """
     found = find_binary(name)
     if found:
         return found
@@ -65,7 +75,22 @@ def require_binary(name: str) -> str:
 
 
 def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    """A TCP port on 127.0.0.1 that nothing listens on right now.
+
+    For a server that cannot report the port it picked itself; another
+    process could take the port before yours binds it, so prefer port 0 where
+    the server prints its address.
+
+    Example:
+        ```python
+        import socket
+
+        from harness.services import free_port
+
+        with socket.socket() as server:
+            server.bind(("127.0.0.1", free_port()))
+        ```
+    """
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]

@@ -73,6 +73,19 @@ def crash_under_traffic(
 
     Returns the finished [`Traffic`][harness.traffic.Traffic], whose
     `acknowledged` count a proof compares with what the app still holds.
+
+    Example:
+        ```python
+        import requests
+
+        from harness import AppProcess, crash_under_traffic
+
+        with AppProcess("stateless-processes/hit-counter/bad") as app:
+            hit = lambda: requests.post(f"{app.url}/hits", timeout=5)  # noqa: E731
+            traffic = crash_under_traffic(app, hit, seconds=0.3)
+            kept = requests.get(f"{app.url}/hits", timeout=5).json()["hits"]
+            assert kept < traffic.acknowledged  # hits acknowledged before the crash are gone
+        ```
     """
     with Traffic(send) as traffic:
         time.sleep(seconds)

@@ -1,0 +1,45 @@
+"""The harness reference is complete: every module on the page, every public name with an example.
+
+The examples themselves run in `test_inline_examples.py`.
+"""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+MODULES = sorted(p for p in (ROOT / "tests" / "harness").glob("*.py") if p.stem != "__init__")
+REFERENCE = (ROOT / "docs" / "reference.md").read_text()
+
+
+def public_definitions(module: Path) -> list[ast.FunctionDef | ast.ClassDef]:
+    """The module's top-level functions and classes whose names do not start with `_`."""
+    tree = ast.parse(module.read_text())
+    return [
+        node
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef | ast.ClassDef) and not node.name.startswith("_")
+    ]
+
+
+@pytest.mark.parametrize("module", MODULES, ids=lambda p: p.stem)
+def test_every_harness_module_is_on_the_reference_page(module: Path):
+    """A new harness module gets a `::: harness.<module>` line in docs/reference.md."""
+    assert f"::: harness.{module.stem}\n" in REFERENCE, (
+        f"add the line `::: harness.{module.stem}` to docs/reference.md"
+    )
+
+
+@pytest.mark.parametrize("module", MODULES, ids=lambda p: p.stem)
+def test_every_public_function_has_a_runnable_example(module: Path):
+    """Each public function and class documents itself with a ```python example."""
+    missing = [
+        node.name
+        for node in public_definitions(module)
+        if "```python" not in (ast.get_docstring(node) or "")
+    ]
+    assert not missing, (
+        f"tests/harness/{module.name}: give each of these a docstring with an `Example:` "
+        f"section holding a ```python block that runs (pytest-examples runs it): {missing}"
+    )

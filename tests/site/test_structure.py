@@ -1,0 +1,131 @@
+"""The project's shape: every pair has two twins, a proof and a page that shows it.
+
+Each failure says, in one line, what is missing and what to do about it. The
+claims themselves (a proof's claim shown on its page, a page's claim backed by
+a proof) are checked by `test_claims.py`. See CONTRIBUTING.md for the
+contracts these tests enforce.
+"""
+
+from pathlib import Path
+
+import pytest
+
+from harness.layout import (
+    DOCS_DIR,
+    PLACEHOLDER,
+    ROOT,
+    TWINS,
+    Pair,
+    example_pairs,
+    page_includes,
+    placeholders,
+    proofs_of,
+)
+
+PAIRS = example_pairs()
+COMPLETE = [pair for pair in PAIRS if not pair.missing_twins]
+PAGES = sorted(DOCS_DIR.glob("*.md"))
+INCLUDES = [include for page in PAGES for include in page_includes(page)]
+SCAFFOLD = "`.venv/bin/python tests/scaffold.py <slug> <scenario>`"
+
+
+def slugs() -> list[str]:
+    """Every slug that owns something: a page with examples, or a folder of examples or proofs."""
+    owners = {pair.slug for pair in PAIRS}
+    owners |= {
+        path.parent.name
+        for path in (ROOT / "tests").glob("*/test_*.py")
+        if (DOCS_DIR / f"{path.parent.name}.md").is_file()
+    }
+    return sorted(owners)
+
+
+def by_name(pair: Pair) -> str:
+    return pair.name
+
+
+@pytest.mark.parametrize("pair", PAIRS, ids=by_name)
+def test_every_example_has_both_twins(pair: Pair):
+    """A scenario folder holds a bad and a good twin, each an `app.py` with a Flask `app`."""
+    where = f"examples/{pair.name}"
+    if len(pair.missing_twins) == len(TWINS):
+        pytest.fail(
+            f"{where}/ holds no bad/app.py and no good/app.py: a scenario folder holds a pair; "
+            f"add both twins (or start over with {SCAFFOLD}), or delete the folder",
+        )
+    for twin in pair.missing_twins:
+        other = "good" if twin == "bad" else "bad"
+        pytest.fail(
+            f"{where}/{twin}/app.py is missing: add the {twin} twin, a Flask app named `app` "
+            f"that differs from {other}/app.py only in the violation docs/{pair.slug}.md teaches",
+        )
+
+
+@pytest.mark.parametrize("slug", sorted({pair.slug for pair in PAIRS}))
+def test_every_example_folder_belongs_to_a_page(slug: str):
+    """`examples/<slug>/` is named after the page that shows it."""
+    if not (DOCS_DIR / f"{slug}.md").is_file():
+        pytest.fail(
+            f"examples/{slug}/ has no page docs/{slug}.md: put the pair under the slug of the page "
+            f"that shows it (the page slugs are the file names in docs/)",
+        )
+
+
+@pytest.mark.parametrize("pair", COMPLETE, ids=by_name)
+def test_every_pair_has_a_proof(pair: Pair):
+    """A test in `tests/<slug>/` declares a claim and names the pair `"<slug>/<scenario>"`."""
+    own = [proof for proof in proofs_of(pair.name) if proof.page == pair.slug]
+    if not own:
+        pytest.fail(
+            f"examples/{pair.name} has no proof: write a test in tests/{pair.slug}/"
+            f"test_{pair.scenario.replace('-', '_')}.py decorated with @claim(...) that starts "
+            f'both twins (EXAMPLE = "{pair.name}"; start_app(f"{{EXAMPLE}}/bad"), '
+            f'start_app(f"{{EXAMPLE}}/good")) and asserts the bad one fails, the good one holds',
+        )
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.stem)
+def test_page_includes_only_files_that_exist(page: Path):
+    """Every `--8<-- "<path>"` of a page names a file, relative to the project root."""
+    missing = [
+        f"docs/{page.name}:{include.line} includes {include.target}, which does not exist"
+        for include in page_includes(page)
+        if not include.exists
+    ]
+    if missing:
+        pytest.fail(
+            "; ".join(missing) + ": fix the path (it is relative to the project root, "
+            "e.g. examples/<slug>/<scenario>/good/app.py) or add the file",
+        )
+
+
+@pytest.mark.parametrize("pair", COMPLETE, ids=by_name)
+def test_every_pair_is_shown_on_a_page(pair: Pair):
+    """Both twins' `app.py` are included by a page, in its Bad and Good tabs."""
+    shown = {include.target for include in INCLUDES}
+    for twin in TWINS:
+        app = f"examples/{pair.name}/{twin}/app.py"
+        if app not in shown:
+            pytest.fail(
+                f"{app} is not shown on any page: add a section with the Bad/Good tabs that "
+                f'include it (`--8<-- "{app}"`) to docs/{pair.slug}.md, as {SCAFFOLD} writes it',
+            )
+
+
+@pytest.mark.parametrize("slug", slugs())
+def test_no_scaffold_placeholder_is_left(slug: str):
+    """Text the scaffold wrote for the contributor to replace is gone: examples, proofs, page."""
+    files = [DOCS_DIR / f"{slug}.md"]
+    files += sorted(p for p in (ROOT / "examples" / slug).rglob("*") if p.is_file())
+    files += sorted((ROOT / "tests" / slug).glob("*.py"))
+    left = [
+        f"{path.relative_to(ROOT)}:{number}: {text}"
+        for path in files
+        if path.is_file() and path.suffix in {".md", ".py", ".txt", ".sql", ".sh", ""}
+        for number, text in placeholders(path)
+    ]
+    if left:
+        pytest.fail(
+            f"{len(left)} {PLACEHOLDER} placeholders left for docs/{slug}.md; replace each with "
+            "what it asks for:\n  " + "\n  ".join(left),
+        )
