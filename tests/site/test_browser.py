@@ -239,3 +239,24 @@ def test_colour_scheme_toggle(browser, netlify):
         assert visit.errors == []
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("path", ["/", "/stateless-processes/", "/benefits-and-trade-offs/"])
+def test_dark_scheme_is_accessible(browser, netlify, path):
+    """In the dark scheme (the pages with diagrams), axe finds nothing serious either."""
+    context, page, visit = open_page(browser, netlify.url, color_scheme="dark")
+    try:
+        page.goto(path)
+        settle(page)
+        assert page.evaluate("document.body.dataset.mdColorScheme") == "slate"
+        results = axe_module.Axe().run(page)
+        serious = [
+            f"{v['id']} ({v['impact']}): {v['help']} at "
+            + ", ".join(n["target"][0] for n in v["nodes"][:3])
+            for v in results.response["violations"]
+            if v["impact"] in SERIOUS
+        ]
+        assert not serious, f"{path} (dark): accessibility violations:\n" + "\n".join(serious)
+        assert visit.errors == []
+    finally:
+        context.close()
