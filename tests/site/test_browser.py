@@ -90,6 +90,7 @@ def open_page(browser, base_url: str, *, width: int = 1280, **context_options):
     context.route("**/*", route)
     context.add_init_script(RECORD_CSP)
     page = context.new_page()
+
     def console(m) -> None:
         if m.type not in ("error", "assert"):
             return
@@ -101,9 +102,9 @@ def open_page(browser, base_url: str, *, width: int = 1280, **context_options):
     page.on("pageerror", lambda e: visit.errors.append(f"uncaught: {e}"))
     page.on(
         "requestfailed",
-        lambda r: visit.failed.append(f"{r.url}: {r.failure}")
-        if urlsplit(r.url).netloc == host
-        else None,
+        lambda r: (
+            visit.failed.append(f"{r.url}: {r.failure}") if urlsplit(r.url).netloc == host else None
+        ),
     )
 
     def response(r) -> None:
