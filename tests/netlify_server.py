@@ -19,7 +19,8 @@ production. It implements the part of Netlify's behaviour the site relies on:
   Netlify's default, `public, max-age=0, must-revalidate`.
 
 Only 127.0.0.1 is used. `NetlifyServer(site_dir).start()` returns the server;
-`url` is its base URL, `requests` the list of `(path, status)` it answered.
+`url` is its base URL, `requests` the list of `(path, status, body bytes sent)` it
+answered (body bytes after gzip, as they went over the wire).
 """
 
 from __future__ import annotations
@@ -130,7 +131,7 @@ class NetlifyServer:
     def __init__(self, site_dir: Path, config: NetlifyConfig | None = None) -> None:
         self.site_dir = Path(site_dir).resolve()
         self.config = config or NetlifyConfig.load()
-        self.requests: list[tuple[str, int]] = []
+        self.requests: list[tuple[str, int, int]] = []
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -202,7 +203,6 @@ class NetlifyServer:
     def _answer(self, handler: BaseHTTPRequestHandler, *, body: bool) -> None:
         path = unquote(urlsplit(handler.path).path)
         status, file, location = self.resolve(path)
-        self.requests.append((path, status))
         headers = self.config.headers_for(path)
         data = b""
         if location is not None:
@@ -221,6 +221,7 @@ class NetlifyServer:
             data = b"Not found"
             headers["Content-Type"] = "text/plain; charset=utf-8"
         headers.setdefault("Cache-Control", DEFAULT_CACHE)
+        self.requests.append((path, status, len(data) if body else 0))
         headers["Content-Length"] = str(len(data))
         handler.send_response(status)
         for name, value in headers.items():
