@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -115,6 +116,14 @@ def open_page(browser, base_url: str, *, width: int = 1280, **context_options):
     return context, page, visit
 
 
+def until(check, timeout: float = 10.0) -> bool:
+    """Poll `check()` until it is true or `timeout` seconds pass; return its last answer."""
+    deadline = time.monotonic() + timeout
+    while not (ok := bool(check())) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return ok
+
+
 def settle(page) -> None:
     """Wait until the page and its background requests (search index, worker) are done."""
     page.wait_for_load_state("networkidle")
@@ -184,11 +193,9 @@ def test_linked_tabs_switch_together(browser, netlify):
 
         assert chosen() == {"Bad"}
         page.locator(".tabbed-labels > label", has_text="Good").first.click()
-        page.wait_for_function(
-            """() => [...document.querySelectorAll('.tabbed-set')].every(s =>
-                s.querySelector(':scope > input:nth-of-type(2)').checked)"""
+        assert until(lambda: chosen() == {"Good"}), (
+            f"choosing Good in one pair did not switch the others: {chosen()}"
         )
-        assert chosen() == {"Good"}
         page.goto("/processes/")
         settle(page)
         assert chosen() == {"Good"}
@@ -230,13 +237,13 @@ def test_colour_scheme_toggle(browser, netlify):
         assert scheme() == "default"
         light = page.evaluate(background)
         page.locator("label.md-header__button[for^='__palette']:visible").first.click()
-        page.wait_for_function("document.body.dataset.mdColorScheme === 'slate'")
+        assert until(lambda: scheme() == "slate"), f"the toggle left the scheme at {scheme()}"
         assert page.evaluate(background) != light
         page.goto("/processes/")
         settle(page)
         assert scheme() == "slate"
         page.locator("label.md-header__button[for^='__palette']:visible").first.click()
-        page.wait_for_function("document.body.dataset.mdColorScheme === 'default'")
+        assert until(lambda: scheme() == "default"), f"the toggle left the scheme at {scheme()}"
         assert visit.errors == []
     finally:
         context.close()
