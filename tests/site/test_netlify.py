@@ -138,6 +138,7 @@ def test_csp_hashes_are_exactly_the_inline_scripts(built_site: Path):
     line = " ".join(["'self'", *sorted(needed)])
     assert allowed == needed, f"netlify.toml: set script-src to: {line}"
     assert "'unsafe-inline'" not in csp_directives()["script-src"]
+    assert "'unsafe-inline'" not in csp_directives()["style-src"]
 
 
 def test_security_headers_on_every_path():
