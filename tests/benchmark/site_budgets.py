@@ -1,0 +1,155 @@
+"""Site budgets: bytes and requests of a first visit to each page, and Lighthouse scores.
+
+The site is built once and served by the same Netlify stand-in the browser
+checks use (`tests/netlify_server.py`: netlify.toml's headers, gzip like
+Netlify). Each page is loaded in a fresh browser context, so nothing is
+cached, and the figures count every request until the network is idle,
+including the search index Material fetches in the background.
+
+Lighthouse 12 (`npx lighthouse@12`, which runs on Node 20; version 13 needs
+Node 22) scores a few pages with the desktop preset against Debian's
+Chromium. Sizes are in KiB (1024 bytes) of gzip-compressed bodies; "search"
+is the part that is Material's search worker and index, which it fetches in
+the background after the page has rendered. Without npx or without the
+package it reports why, and the other figures still print.
+
+Run with every other section: `.venv/bin/python tests/benchmark`.
+(This file is not named `site.py`: that would import Python's own `site` module.)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from netlify_server import NetlifyServer
+from site_build import PAGES, build_site
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+BYTES_TARGET = 100 * 1024
+LIGHTHOUSE = "lighthouse@12"
+LIGHTHOUSE_PAGES = ["/", "/stateless-processes/", "/processes/", "/benefits-and-trade-offs/"]
+CATEGORIES = {
+    "performance": "≥ 95",
+    "accessibility": "100",
+    "best-practices": "100",
+    "seo": "100",
+}
+
+
+def is_search(path: str) -> bool:
+    """Material's search index and worker, fetched in the background after the page loads."""
+    return path.startswith(("/search/", "/assets/javascripts/workers/"))
+
+
+def first_loads(server: NetlifyServer) -> list[tuple[str, int, int, int]]:
+    """(page, gzip bytes, of which search, requests) of a cold first visit to every page."""
+    from playwright.sync_api import sync_playwright
+
+    loads = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        for page_path in PAGES:
+            context = browser.new_context(base_url=server.url)
+            page = context.new_page()
+            start = len(server.requests)
+            page.goto(page_path)
+            page.wait_for_load_state("networkidle")
+            sent = server.requests[start:]
+            total = sum(size for _, _, size in sent)
+            search = sum(size for path, _, size in sent if is_search(path))
+            loads.append((page_path, total, search, len(sent)))
+            context.close()
+        browser.close()
+    return loads
+
+
+def lighthouse(server: NetlifyServer, page_path: str) -> dict[str, int] | str:
+    """Lighthouse category scores (0-100) for one page, or why it could not run."""
+    npx = shutil.which("npx")
+    if npx is None:
+        return "npx not found (install Node.js 20)"
+    with tempfile.TemporaryDirectory(prefix="lighthouse-") as tmp:
+        report = Path(tmp) / "report.json"
+        flags = " ".join([*ARGS, f"--user-data-dir={tmp}/profile"])
+        run = subprocess.run(
+            [
+                npx,
+                "--yes",
+                LIGHTHOUSE,
+                server.url + page_path,
+                "--preset=desktop",
+                "--output=json",
+                f"--output-path={report}",
+                "--quiet",
+                f"--chrome-flags={flags}",
+            ],
+            env={**os.environ, "CHROME_PATH": CHROMIUM},
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        if run.returncode != 0 or not report.is_file():
+            lines = (run.stderr or run.stdout).strip().splitlines()
+            return f"lighthouse failed: {lines[-1] if lines else run.returncode}"
+        result = json.loads(report.read_text())
+    return {
+        name: round(result["categories"][name]["score"] * 100)
+        for name in CATEGORIES
+        if result["categories"].get(name, {}).get("score") is not None
+    }
+
+
+def measure() -> list[tuple[str, str, str]]:
+    """Rows of (what, figure, target) for the site."""
+    rows: list[tuple[str, str, str]] = []
+    with tempfile.TemporaryDirectory(prefix="site-") as tmp:
+        site = build_site(Path(tmp) / "site")
+        with NetlifyServer(site) as server:
+            loads = first_loads(server)
+            for page_path, size, search, count in loads:
+                rows.append(
+                    (
+                        f"first load of {page_path}",
+                        f"{size / 1024:.1f} KB in {count} requests"
+                        f" (search: {search / 1024:.1f} KB)",
+                        "≤ 100 KB",
+                    )
+                )
+            sizes = [size for _, size, _, _ in loads]
+            over = [p for p, size, _, _ in loads if size > BYTES_TARGET]
+            rows.append(
+                (
+                    "first load, median / largest page",
+                    f"{statistics.median(sizes) / 1024:.1f} KB / {max(sizes) / 1024:.1f} KB"
+                    + (f" (over: {', '.join(over)})" if over else ""),
+                    "≤ 100 KB",
+                )
+            )
+            for page_path in LIGHTHOUSE_PAGES:
+                print(f"  lighthouse {page_path}", file=sys.stderr)
+                scores = lighthouse(server, page_path)
+                if isinstance(scores, str):
+                    rows.append((f"Lighthouse {page_path}", scores, "runs"))
+                    break
+                for name, target in CATEGORIES.items():
+                    rows.append(
+                        (f"Lighthouse {name}, {page_path}", str(scores.get(name, "n/a")), target)
+                    )
+    return rows

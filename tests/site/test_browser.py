@@ -1,0 +1,270 @@
+"""Every page works in a real browser, served with netlify.toml's headers and redirects.
+
+Headless Chromium from Debian (`/usr/bin/chromium`, driven by Playwright; no
+browser download) loads each page of the built site from a local stand-in
+for Netlify (`tests/netlify_server.py`) and checks what a reader would notice:
+errors, blocked or failed requests, requests to another host, Content-Security-
+Policy violations, accessibility problems of serious or critical impact, a
+page that scrolls sideways on a phone. Then it uses the site: linked tabs,
+search, the colour-scheme toggle.
+
+Requests to any host other than the local server are recorded and aborted,
+so a mistake can never send traffic off the machine.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+import pytest
+from site_build import MISSING_PAGE, PAGES
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+axe_module = pytest.importorskip("axe_playwright_python.sync_playwright")
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SERIOUS = {"serious", "critical"}
+
+# Collects CSP violations from the page itself (they also show as console errors).
+RECORD_CSP = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (e) => {
+  window.__cspViolations.push(`${e.effectiveDirective} blocked ${e.blockedURI || "inline"}`
+    + ` at ${e.sourceFile}:${e.lineNumber}`);
+});
+"""
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    """Debian's Chromium, headless; skipped (failed under REQUIRE_SERVICES) when missing."""
+    if not shutil.which(CHROMIUM):
+        if os.environ.get("REQUIRE_SERVICES"):
+            pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium")
+        pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium (or set CHROMIUM)")
+    with playwright_api.sync_playwright() as p:
+        # Playwright gives the browser a fresh temporary profile of its own.
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield browser
+        browser.close()
+
+
+@dataclass
+class Visit:
+    """What one page did while it loaded."""
+
+    errors: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    offsite: list[str] = field(default_factory=list)
+
+
+def open_page(browser, base_url: str, *, width: int = 1280, **context_options):
+    """A fresh context and page that record errors, failures and off-site requests."""
+    context = browser.new_context(
+        viewport={"width": width, "height": 900}, base_url=base_url, **context_options
+    )
+    visit = Visit()
+    host = urlsplit(base_url).netloc
+
+    def route(r) -> None:
+        if urlsplit(r.request.url).netloc == host or r.request.url.startswith(("data:", "blob:")):
+            r.continue_()
+        else:
+            visit.offsite.append(r.request.url)
+            r.abort()
+
+    context.route("**/*", route)
+    context.add_init_script(RECORD_CSP)
+    page = context.new_page()
+
+    def console(m) -> None:
+        if m.type not in ("error", "assert"):
+            return
+        if urlsplit(m.location.get("url", "")).path == MISSING_PAGE and "404" in m.text:
+            return  # Chromium reports the 404 page's own status; that one is intended
+        visit.errors.append(f"console.{m.type}: {m.text}")
+
+    page.on("console", console)
+    page.on("pageerror", lambda e: visit.errors.append(f"uncaught: {e}"))
+    page.on(
+        "requestfailed",
+        lambda r: (
+            visit.failed.append(f"{r.url}: {r.failure}") if urlsplit(r.url).netloc == host else None
+        ),
+    )
+
+    def response(r) -> None:
+        if r.status >= 400 and urlsplit(r.url).path != MISSING_PAGE:
+            visit.failed.append(f"{r.url}: HTTP {r.status}")
+
+    page.on("response", response)
+    return context, page, visit
+
+
+def until(check, timeout: float = 10.0) -> bool:
+    """Poll `check()` until it is true or `timeout` seconds pass; return its last answer."""
+    deadline = time.monotonic() + timeout
+    while not (ok := bool(check())) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return ok
+
+
+def settle(page) -> None:
+    """Wait until the page and its background requests (search index, worker) are done."""
+    page.wait_for_load_state("networkidle")
+
+
+@pytest.mark.parametrize("path", [*PAGES, MISSING_PAGE])
+def test_page_loads_cleanly(browser, netlify, path):
+    """No console error, no failed or off-site request, no CSP violation, no serious axe finding."""
+    context, page, visit = open_page(browser, netlify.url)
+    try:
+        answer = page.goto(path)
+        settle(page)
+        assert answer is not None
+        assert answer.status == (404 if path == MISSING_PAGE else 200)
+        csp = page.evaluate("window.__cspViolations")
+        assert csp == [], f"{path}: Content-Security-Policy violations"
+        assert visit.offsite == [], f"{path}: requests off 127.0.0.1"
+        assert visit.failed == [], f"{path}: failed requests"
+        assert visit.errors == [], f"{path}: console errors"
+        results = axe_module.Axe().run(page)
+        serious = [
+            f"{v['id']} ({v['impact']}): {v['help']} at "
+            + ", ".join(n["target"][0] for n in v["nodes"][:3])
+            for v in results.response["violations"]
+            if v["impact"] in SERIOUS
+        ]
+        assert not serious, f"{path}: accessibility violations:\n" + "\n".join(serious)
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("path", [*PAGES, MISSING_PAGE])
+def test_nothing_scrolls_sideways_on_a_phone(browser, netlify, path):
+    """At 375 px wide the page is no wider than the screen (code blocks scroll inside)."""
+    context, page, _ = open_page(browser, netlify.url, width=375, is_mobile=True, has_touch=True)
+    try:
+        page.goto(path)
+        settle(page)
+        width = page.evaluate(
+            "Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)"
+        )
+        assert width <= 375, f"{path} is {width} px wide at 375 px"
+    finally:
+        context.close()
+
+
+def test_linked_tabs_switch_together(browser, netlify):
+    """Choosing "Good" once switches every Bad/Good pair, on this page and the next."""
+    context, page, visit = open_page(browser, netlify.url)
+    try:
+        page.goto("/stateless-processes/")
+        settle(page)
+        labels = page.locator(".tabbed-set")
+        assert labels.count() >= 2
+
+        def chosen() -> set[str]:
+            return set(
+                page.eval_on_selector_all(
+                    ".tabbed-set",
+                    """sets => sets.map(s => {
+                        const i = [...s.querySelectorAll(':scope > input')]
+                            .findIndex(x => x.checked);
+                        return s.querySelectorAll('.tabbed-labels > label')[i].innerText.trim();
+                    })""",
+                )
+            )
+
+        assert chosen() == {"Bad"}
+        page.locator(".tabbed-labels > label", has_text="Good").first.click()
+        assert until(lambda: chosen() == {"Good"}), (
+            f"choosing Good in one pair did not switch the others: {chosen()}"
+        )
+        page.goto("/processes/")
+        settle(page)
+        assert chosen() == {"Good"}
+        assert visit.errors == []
+    finally:
+        context.close()
+
+
+def test_search_finds_sticky_sessions(browser, netlify):
+    """Typing "sticky sessions" in the search box lists the Processes page."""
+    context, page, visit = open_page(browser, netlify.url)
+    try:
+        page.goto("/")
+        settle(page)
+        search = page.locator("input.md-search__input")
+        search.click()
+        search.press_sequentially("sticky sessions", delay=20)
+        results = page.locator(".md-search-result__item a")
+        results.first.wait_for(timeout=15_000)
+        hrefs = [results.nth(i).get_attribute("href") for i in range(results.count())]
+        hit = [h for h in hrefs if "/processes/" in h and h.endswith("#sticky-sessions")]
+        assert hit, f"no result links the sticky-sessions section: {hrefs}"
+        assert visit.errors == [] and visit.failed == [] and visit.offsite == []
+    finally:
+        context.close()
+
+
+def test_colour_scheme_toggle(browser, netlify):
+    """The toggle switches between the light and the dark scheme, and the choice sticks."""
+    context, page, visit = open_page(browser, netlify.url, color_scheme="light")
+    try:
+        page.goto("/")
+        settle(page)
+
+        def scheme() -> str:
+            return page.evaluate("document.body.getAttribute('data-md-color-scheme')")
+
+        background = "getComputedStyle(document.body).backgroundColor"
+        assert scheme() == "default"
+        light = page.evaluate(background)
+        page.locator("label.md-header__button[for^='__palette']:visible").first.click()
+        assert until(lambda: scheme() == "slate"), f"the toggle left the scheme at {scheme()}"
+        assert page.evaluate(background) != light
+        page.goto("/processes/")
+        settle(page)
+        assert scheme() == "slate"
+        page.locator("label.md-header__button[for^='__palette']:visible").first.click()
+        assert until(lambda: scheme() == "default"), f"the toggle left the scheme at {scheme()}"
+        assert visit.errors == []
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("path", ["/", "/stateless-processes/", "/benefits-and-trade-offs/"])
+def test_dark_scheme_is_accessible(browser, netlify, path):
+    """In the dark scheme (the pages with diagrams), axe finds nothing serious either."""
+    context, page, visit = open_page(browser, netlify.url, color_scheme="dark")
+    try:
+        page.goto(path)
+        settle(page)
+        assert page.evaluate("document.body.dataset.mdColorScheme") == "slate"
+        results = axe_module.Axe().run(page)
+        serious = [
+            f"{v['id']} ({v['impact']}): {v['help']} at "
+            + ", ".join(n["target"][0] for n in v["nodes"][:3])
+            for v in results.response["violations"]
+            if v["impact"] in SERIOUS
+        ]
+        assert not serious, f"{path} (dark): accessibility violations:\n" + "\n".join(serious)
+        assert visit.errors == []
+    finally:
+        context.close()
