@@ -96,6 +96,20 @@ def build_wheel(project: Path, out: Path, cache: Path = WHEEL_CACHE) -> Path:
 
     Its build backend must be pinned in `[build-system] requires`; the backend
     is installed from the cache, so the build works offline once cached.
+
+    Example:
+        ```python
+        import tempfile
+        from pathlib import Path
+
+        from harness.processes import EXAMPLES_DIR
+        from harness.venvs import build_wheel
+
+        library = EXAMPLES_DIR / "codebase/shared-code/shiprules"
+        with tempfile.TemporaryDirectory() as out:
+            wheel = build_wheel(library, Path(out))
+            assert wheel.name.startswith("shiprules-") and wheel.suffix == ".whl"
+        ```
     """
     requires = re.findall(r'"([A-Za-z0-9_.-]+==[^"]+)"', (project / "pyproject.toml").read_text())
     ensure_wheels(requires, cache)
