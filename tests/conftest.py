@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
@@ -131,6 +132,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 # --- Resource hygiene: nothing of the suite outlives it ------------------------------------
 
+
+@dataclass
+class Leftover:
+    """A resource the suite left behind: counted as "N leftover" on pytest's summary line."""
+
+    what: str
+
+
 _SUITE_DIRS: list[str] = []
 """Every `proof-*` temporary directory created during this session."""
 
@@ -161,5 +170,6 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         reporter.write_sep("=", "resources the suite left behind", red=True)
         for line in leftovers:
             reporter.write_line(line)
-        reporter.stats.setdefault("leftover", []).extend(leftovers)
+        reporter.stats.setdefault("leftover", []).extend(Leftover(line) for line in leftovers)
     session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    hygiene.remove_leftovers(_SUITE_DIRS)

@@ -21,6 +21,8 @@ run's own descendants and directories are.
 from __future__ import annotations
 
 import os
+import shutil
+import signal
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -91,6 +93,15 @@ def listening_ports(pids: Iterable[int]) -> dict[int, set[int]]:
     return ports
 
 
+def _suspects(folders: list[str], me: int) -> set[int]:
+    found = descendants(me)
+    for pid in _pids():
+        cwd = _cwd(pid)
+        if pid != me and any(cwd == f or cwd.startswith(f + "/") for f in folders):
+            found.add(pid)
+    return found
+
+
 def leftovers(directories: Iterable[str], root_pid: int | None = None) -> list[str]:
     """What remains of a run: one line per process, port or directory.
 
@@ -118,11 +129,7 @@ def leftovers(directories: Iterable[str], root_pid: int | None = None) -> list[s
     """
     folders = [str(Path(d)) for d in directories]
     me = os.getpid() if root_pid is None else root_pid
-    suspects = descendants(me)
-    for pid in _pids():
-        cwd = _cwd(pid)
-        if pid != me and any(cwd == f or cwd.startswith(f + "/") for f in folders):
-            suspects.add(pid)
+    suspects = _suspects(folders, me)
     ports = listening_ports(suspects)
     lines = []
     for pid in sorted(suspects):
@@ -151,3 +158,20 @@ def wait_until_clean(
         if not found or time.monotonic() >= deadline:
             return found
         time.sleep(0.1)
+
+
+def remove_leftovers(directories: Iterable[str], root_pid: int | None = None) -> None:
+    """Kill (SIGKILL) the processes and delete the directories that `leftovers` reports.
+
+    Called after a run has been failed for them, so the machine is clean for
+    the next run.
+    """
+    folders = [str(Path(d)) for d in directories]
+    me = os.getpid() if root_pid is None else root_pid
+    for pid in _suspects(folders, me):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+    for folder in folders:
+        shutil.rmtree(folder, ignore_errors=True)
