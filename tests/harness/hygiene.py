@@ -97,7 +97,7 @@ def _suspects(folders: list[str], me: int) -> set[int]:
     found = descendants(me)
     for pid in _pids():
         cwd = _cwd(pid)
-        if pid != me and any(cwd == f or cwd.startswith(f + "/") for f in folders):
+        if pid != os.getpid() and any(cwd == f or cwd.startswith(f + "/") for f in folders):
             found.add(pid)
     return found
 
