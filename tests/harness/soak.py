@@ -129,6 +129,8 @@ class Stateful:
     write: Callable[[SoakClient, int], requests.Response]
     read: Callable[[SoakClient], Found]
     shared: bool = False
+    service: str = "redis"
+    """The backing service the soak starts and restarts: `redis` (durable) or `postgres`."""
     env: Callable[[str], dict[str, str]] = field(default=lambda url: {"REDIS_URL": url})
     """The app's environment, given the backing service's URL."""
 

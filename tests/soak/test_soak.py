@@ -10,7 +10,9 @@ window; the bad twin's losses are measured and printed.
     .venv/bin/pytest tests/soak                       # a few thousand writes per run
     .venv/bin/pytest tests/soak --soak-requests 1000 --soak-seconds 6  # the CI budget
 
-A new stateful good example joins by adding one `Stateful` entry to `STATEFUL`.
+A new stateful good example joins by adding one `Stateful` entry to `STATEFUL`
+(with `service="postgres"` and `env=lambda url: {"DATABASE_URL": url}` when it
+keeps its state in PostgreSQL).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import re
 
 import pytest
 
+from harness import PostgresServer
 from harness.processes import EXAMPLES_DIR
 from harness.soak import SoakClient, Stateful, soak
 
@@ -93,12 +96,26 @@ def test_every_stateful_good_example_is_soaked():
     assert sorted(stateful - listed) == [], "add a Stateful entry to STATEFUL in tests/soak/"
 
 
+@pytest.fixture
+def backing_service(redis_servers, request):
+    """Start the scenario's backing service: a durable Redis, or a PostgreSQL cluster."""
+
+    def start(scenario: Stateful):
+        if scenario.service == "redis":
+            return redis_servers(durable=True)
+        server = PostgresServer()
+        request.addfinalizer(server.close)
+        return server.start()
+
+    return start
+
+
 @pytest.mark.parametrize("scenario", STATEFUL, ids=lambda s: s.name)
 def test_good_twin_loses_no_acknowledged_write(
-    scenario, start_copies, redis_servers, soak_budget, keep_report
+    scenario, start_copies, backing_service, soak_budget, keep_report
 ):
     """Soak the good twin: no acknowledged write lost, no 5xx outside a recovery window."""
-    service = redis_servers(durable=True)
+    service = backing_service(scenario)
     cluster = start_copies(f"{scenario.example}/good", count=COPIES, env=scenario.env(service.url))
 
     report = keep_report(soak(scenario, cluster.apps, service, kills=KILLS, **soak_budget))
@@ -112,10 +129,10 @@ def test_good_twin_loses_no_acknowledged_write(
 
 @pytest.mark.parametrize("scenario", STATEFUL, ids=lambda s: s.name)
 def test_bad_twin_losses_are_measured(
-    scenario, start_copies, redis_servers, soak_budget, keep_report
+    scenario, start_copies, backing_service, soak_budget, keep_report
 ):
     """Soak the bad twin the same way and report what it lost (it is expected to lose)."""
-    service = redis_servers(durable=True)
+    service = backing_service(scenario)
     cluster = start_copies(f"{scenario.example}/bad", count=COPIES, env=scenario.env(service.url))
 
     report = keep_report(soak(scenario, cluster.apps, service, kills=KILLS, **soak_budget))
