@@ -8,14 +8,16 @@ already run (the proofs flush that Redis database and reset that database's
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
 import pytest
 import redis
 
-from harness import AppProcess, PostgresServer, RedisServer, RoundRobin
+from harness import AppProcess, PostgresServer, RedisServer, RoundRobin, hygiene
 from harness.processes import close_all
 from harness.venvs import make_venv, read_requirements
 
@@ -128,3 +130,73 @@ def isolated_python(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., P
         return built[key]
 
     return build
+
+
+# --- Soak runs: budget options (see tests/soak/) -------------------------------------------
+
+SOAK_DEFAULTS = {"local": (4000, 60.0), "ci": (1000, 6.0)}
+"""(writes, seconds) per soak run: a few thousand locally, a short budget when `CI` is set."""
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """Options of the soak runs in tests/soak/ (the proofs themselves take none)."""
+    group = parser.getgroup("soak", "soak runs of the good examples (tests/soak/)")
+    group.addoption(
+        "--soak-requests",
+        type=int,
+        default=None,
+        help="writes per soak run (default 4000; 1000 when the CI variable is set)",
+    )
+    group.addoption(
+        "--soak-seconds",
+        type=float,
+        default=None,
+        help="time cap per soak run, whichever comes first (default 60; 6 under CI)",
+    )
+    group.addoption("--soak-clients", type=int, default=8, help="concurrent clients (default 8)")
+    group.addoption("--soak-seed", type=int, default=None, help="seed of the fault schedule")
+
+
+# --- Resource hygiene: nothing of the suite outlives it ------------------------------------
+
+
+@dataclass
+class Leftover:
+    """A resource the suite left behind: counted as "N leftover" on pytest's summary line."""
+
+    what: str
+
+
+_SUITE_DIRS: list[str] = []
+"""Every `proof-*` temporary directory created during this session."""
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Record the `proof-*` directories the harness creates, for the check at the end."""
+    original = tempfile.mkdtemp
+    if getattr(original, "_records_suite_dirs", False):
+        return
+
+    def mkdtemp(suffix=None, prefix=None, dir=None):  # noqa: A002 - tempfile's own names
+        path = original(suffix, prefix, dir)
+        if str(prefix or "").startswith("proof-"):
+            _SUITE_DIRS.append(path)
+        return path
+
+    mkdtemp._records_suite_dirs = True  # type: ignore[attr-defined]
+    tempfile.mkdtemp = mkdtemp
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail the run when a process, directory or listening port of the suite remains."""
+    leftovers = hygiene.wait_until_clean(_SUITE_DIRS)
+    if not leftovers:
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_sep("=", "resources the suite left behind", red=True)
+        for line in leftovers:
+            reporter.write_line(line)
+        reporter.stats.setdefault("leftover", []).extend(Leftover(line) for line in leftovers)
+    session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    hygiene.remove_leftovers(_SUITE_DIRS)

@@ -12,10 +12,18 @@ app = Flask(__name__)
 app.secret_key = SECRET_KEY
 
 
+def json_body() -> object:
+    """The request's JSON body, or None when it is missing, malformed or nested too deeply."""
+    try:
+        return request.get_json(silent=True)
+    except RecursionError:
+        return None
+
+
 @app.post("/login")
 def login():
     """Sign in as `{"user": "..."}`: the name is kept in a signed cookie."""
-    body = request.get_json(silent=True)
+    body = json_body()
     user = body.get("user") if isinstance(body, dict) else None
     if not isinstance(user, str) or not USER_NAME.fullmatch(user):
         return jsonify(error='send JSON like {"user": "ada"} (lowercase, 1 to 32 characters)'), 400

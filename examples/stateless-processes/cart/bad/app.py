@@ -16,13 +16,21 @@ def cart_id() -> str:
     return known if CART_ID.fullmatch(known) else uuid.uuid4().hex
 
 
+def json_body() -> object:
+    """The request's JSON body, or None when it is missing, malformed or nested too deeply."""
+    try:
+        return request.get_json(silent=True)
+    except RecursionError:
+        return None
+
+
 @app.post("/cart/items")
 def add_item():
     """Add `{"item": "..."}` to the visitor's cart and answer the whole cart."""
-    body = request.get_json(silent=True)
+    body = json_body()
     item = body.get("item") if isinstance(body, dict) else None
-    if not isinstance(item, str) or not 0 < len(item) <= 100:
-        return jsonify(error='send JSON like {"item": "apple"} (1 to 100 characters)'), 400
+    if not isinstance(item, str) or not 0 < len(item) <= 100 or not item.isprintable():
+        return jsonify(error='send JSON like {"item": "tea"} (1 to 100 printable characters)'), 400
     visitor = cart_id()
     items = carts.setdefault(visitor, [])
     items.append(item)

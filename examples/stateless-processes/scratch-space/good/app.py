@@ -32,7 +32,7 @@ def summarise(path: Path) -> dict[str, float]:
             try:
                 total += float(row[1])
             except ValueError:
-                raise ValueError(f"line {number}: amount {row[1]!r} is not a number") from None
+                raise ValueError(f"line {number}: amount {row[1][:20]!r} is not a number") from None
             rows += 1
     return {"rows": rows, "total": round(total, 2)}
 
@@ -45,7 +45,7 @@ def create_report():
         upload.write_bytes(request.get_data())
         try:
             summary = summarise(upload)
-        except ValueError as error:
+        except (ValueError, csv.Error) as error:
             return jsonify(error=str(error)), 400
     report_id = uuid.uuid4().hex
     store.set(f"report:{report_id}", json.dumps(summary))

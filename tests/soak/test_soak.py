@@ -1,0 +1,140 @@
+"""Soak runs: every good example that stores state, under load, kill -9s and a service restart.
+
+Each run starts three processes of an example behind round-robin clients (8
+by default), kills a random process with SIGKILL at random points and starts
+it again, restarts the backing service once (a durable Redis: what it
+acknowledged survives its restart), then reads back what the app holds. The
+good twin must lose no acknowledged write and answer no 5xx outside a recovery
+window; the bad twin's losses are measured and printed.
+
+    .venv/bin/pytest tests/soak                       # a few thousand writes per run
+    .venv/bin/pytest tests/soak --soak-requests 1000 --soak-seconds 6  # the CI budget
+
+A new stateful good example joins by adding one `Stateful` entry to `STATEFUL`
+(with `service="postgres"` and `env=lambda url: {"DATABASE_URL": url}` when it
+keeps its state in PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from harness import PostgresServer
+from harness.processes import EXAMPLES_DIR
+from harness.soak import SoakClient, Stateful, soak
+
+pytestmark = pytest.mark.soak
+
+CSV = "tea,2.50\nmilk,1.20\n"
+
+
+def cart_items(client: SoakClient) -> set[int]:
+    """The write numbers of the items in the client's cart."""
+    items = client.get("/cart").json()["items"]
+    return {int(item.rsplit("-", 1)[1]) for item in items}
+
+
+def files_held(client: SoakClient) -> set[int]:
+    """The client's acknowledged or in-doubt uploads that some process serves."""
+    wanted = set(client.acknowledged) | client.in_doubt
+    return {n for n in wanted if client.get(f"/files/c{client.index}-{n}.bin").ok}
+
+
+def reports_held(client: SoakClient) -> set[int]:
+    """The client's acknowledged reports that some process serves, by the id it was given."""
+    ids = {n: json.loads(body)["id"] for n, body in client.acknowledged.items()}
+    return {n for n, report_id in ids.items() if client.get(f"/reports/{report_id}").ok}
+
+
+STATEFUL = [
+    Stateful(
+        name="hit-counter",
+        example="stateless-processes/hit-counter",
+        write=lambda client, n: client.post("/hits"),
+        read=lambda client: client.get("/hits").json()["hits"],
+        shared=True,
+    ),
+    Stateful(
+        name="cart",
+        example="stateless-processes/cart",
+        write=lambda client, n: client.post("/cart/items", json={"item": f"c{client.index}-{n}"}),
+        read=cart_items,
+    ),
+    Stateful(
+        name="uploads",
+        example="stateless-processes/uploads",
+        write=lambda client, n: client.put(f"/files/c{client.index}-{n}.bin", data=b"x" * 256),
+        read=files_held,
+    ),
+    Stateful(
+        name="scratch-space",
+        example="stateless-processes/scratch-space",
+        write=lambda client, n: client.post("/reports", data=CSV),
+        read=reports_held,
+    ),
+]
+"""Every good example that stores state: how a client writes, how to read back what is held."""
+
+NOT_SOAKED: dict[str, str] = {}
+"""Good examples with a backing service that are left out on purpose: example -> why."""
+
+COPIES = 3
+KILLS = 3
+
+
+def test_every_stateful_good_example_is_soaked():
+    """A good example configured with a backing service has an entry in STATEFUL or NOT_SOAKED."""
+    listed = {s.example for s in STATEFUL} | set(NOT_SOAKED)
+    stateful = {
+        str(app.parent.parent.relative_to(EXAMPLES_DIR))
+        for app in EXAMPLES_DIR.glob("*/*/good/app.py")
+        if re.search(r"REDIS_URL|DATABASE_URL", app.read_text())
+    }
+    assert sorted(stateful - listed) == [], "add a Stateful entry to STATEFUL in tests/soak/"
+
+
+@pytest.fixture
+def backing_service(redis_servers, request):
+    """Start the scenario's backing service: a durable Redis, or a PostgreSQL cluster."""
+
+    def start(scenario: Stateful):
+        if scenario.service == "redis":
+            return redis_servers(durable=True)
+        server = PostgresServer()
+        request.addfinalizer(server.close)
+        return server.start()
+
+    return start
+
+
+@pytest.mark.parametrize("scenario", STATEFUL, ids=lambda s: s.name)
+def test_good_twin_loses_no_acknowledged_write(
+    scenario, start_copies, backing_service, soak_budget, keep_report
+):
+    """Soak the good twin: no acknowledged write lost, no 5xx outside a recovery window."""
+    service = backing_service(scenario)
+    cluster = start_copies(f"{scenario.example}/good", count=COPIES, env=scenario.env(service.url))
+
+    report = keep_report(soak(scenario, cluster.apps, service, kills=KILLS, **soak_budget))
+
+    assert report.kills == KILLS and report.service_restarts == 1
+    assert report.acknowledged > 0
+    assert report.lost == 0, report.summary()
+    assert report.errors_5xx_outside_recovery == 0, report.summary()
+    assert report.extra == 0, report.summary()
+
+
+@pytest.mark.parametrize("scenario", STATEFUL, ids=lambda s: s.name)
+def test_bad_twin_losses_are_measured(
+    scenario, start_copies, backing_service, soak_budget, keep_report
+):
+    """Soak the bad twin the same way and report what it lost (it is expected to lose)."""
+    service = backing_service(scenario)
+    cluster = start_copies(f"{scenario.example}/bad", count=COPIES, env=scenario.env(service.url))
+
+    report = keep_report(soak(scenario, cluster.apps, service, kills=KILLS, **soak_budget))
+
+    assert report.kills == KILLS and report.acknowledged > 0
