@@ -16,7 +16,7 @@ from harness.git import Repo
 from harness.processes import EXAMPLES_DIR, AppFailedToStart, CommandBuilder
 from harness.venvs import ensure_wheels, read_requirements
 
-EXAMPLE = EXAMPLES_DIR / "build-release-run" / "releases"
+EXAMPLE = EXAMPLES_DIR / "build-release-run/releases"
 TOOL = EXAMPLE / "good" / "release.py"
 SHOP = {"SITE_NAME": "the shop"}
 

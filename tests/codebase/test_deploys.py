@@ -8,7 +8,7 @@ from harness import claim
 from harness.git import Repo
 from harness.processes import EXAMPLES_DIR
 
-EXAMPLE = EXAMPLES_DIR / "codebase" / "deploys"
+EXAMPLE = EXAMPLES_DIR / "codebase/deploys"
 BUG, FIX = "total > FREE_FROM", "total >= FREE_FROM"
 
 

@@ -9,7 +9,7 @@ from harness import claim
 from harness.processes import EXAMPLES_DIR
 from harness.venvs import build_wheel, venv_gunicorn
 
-EXAMPLE = EXAMPLES_DIR / "codebase" / "shared-code"
+EXAMPLE = EXAMPLES_DIR / "codebase/shared-code"
 TOTALS = ["20.00", "49.99", "50.00", "120.00"]
 
 
