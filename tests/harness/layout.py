@@ -134,9 +134,10 @@ class Include:
         ```python
         from harness.layout import DOCS_DIR, page_includes
 
-        include = page_includes(DOCS_DIR / "processes.md")[0]
-        assert include.page.as_posix() == "docs/processes.md"
-        assert include.target.startswith("examples/") and include.exists
+        includes = page_includes(DOCS_DIR / "processes.md")
+        cart = next(i for i in includes if i.target.startswith("examples/"))
+        assert cart.page.as_posix() == "docs/processes.md"
+        assert cart.target.endswith("/app.py") and cart.exists
         ```
     """
 
