@@ -1,9 +1,12 @@
 """Non-vacuity check: run proofs with bad and good swapped and report those that still pass.
 
 A proof asserts that the bad twin fails and the good twin holds. Run with the
-twins traded (`PROOF_SWAP_TWINS=1`: `harness.processes.resolve_example`
-resolves `.../bad` to `.../good` and back), it must fail; a proof that still
-passes proves nothing about the difference between them. From the project root:
+twins traded, it must fail; a proof that still passes proves nothing about the
+difference between them. The check copies the project to a temporary folder,
+swaps the `bad/` and `good/` folders of the selected pairs there, and runs
+their proofs in the copy, so a proof sees the swap however it finds its
+example (the harness, a path, a Procfile, a git repository made from it).
+From the project root:
 
     .venv/bin/python tests/swap_check.py                      # every pair
     .venv/bin/python tests/swap_check.py processes            # the pairs of one page
@@ -139,22 +142,45 @@ def backing_services(stack: ExitStack) -> dict[str, str]:
     return found
 
 
-def run_swapped(proofs: list[Claim], log: Path) -> tuple[int, dict[str, dict[str, str]]]:
-    """Run the proofs once with the twins swapped; pytest's exit code and each proof's result."""
+IGNORED = shutil.ignore_patterns(
+    ".git", ".venv", "site", "__pycache__", ".pytest_cache", ".ruff_cache", "*.pyc"
+)
+"""What the swapped copy of the project leaves out: it needs sources, not caches."""
+
+
+def swapped_copy(pairs: list[Pair], folder: Path) -> Path:
+    """Copy the project into `folder` and trade the `bad/` and `good/` folders of `pairs`."""
+    copy = folder / "project"
+    shutil.copytree(ROOT, copy, ignore=IGNORED, symlinks=True)
+    for pair in pairs:
+        scenario = copy / "examples" / pair.slug / pair.scenario
+        (scenario / "bad").rename(scenario / "swapping")
+        (scenario / "good").rename(scenario / "bad")
+        (scenario / "swapping").rename(scenario / "good")
+    return copy
+
+
+def run_swapped(
+    pairs: list[Pair], proofs: list[Claim], log: Path
+) -> tuple[int, dict[str, dict[str, str]]]:
+    """Run the proofs once in a swapped copy; pytest's exit code and each proof's result."""
     results_file = log.with_suffix(".jsonl")
+    copy = swapped_copy(pairs, log.parent)
     stack = ExitStack()
     env = {
         **os.environ,
         **backing_services(stack),
         SWAP_TWINS: "1",
         RESULTS: str(results_file),
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(HERE), os.environ.get("PYTHONPATH")])),
+        "PYTHONPATH": os.pathsep.join(
+            filter(None, [str(copy / "tests"), os.environ.get("PYTHONPATH")])
+        ),
     }
     argv = [sys.executable, "-m", "pytest", "-p", "swap_check", "-p", "no:cacheprovider"]
     argv += ["-q", "--tb=line", "-rN", *sorted({proof.node_id for proof in proofs})]
     with stack, log.open("w") as out:
         code = subprocess.run(
-            argv, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
+            argv, cwd=copy, env=env, stdout=out, stderr=subprocess.STDOUT
         ).returncode
     results: dict[str, dict[str, str]] = {}
     if results_file.exists():
@@ -191,11 +217,11 @@ def main(argv: list[str] | None = None) -> int:
 
     print(
         f"swap check: {count(len(proofs), 'proof')} of {count(len(pairs), 'pair')}, "
-        f"run with bad and good swapped ({SWAP_TWINS}=1)"
+        "run with bad and good swapped in a copy of the project"
     )
     log = Path(tempfile.mkdtemp(prefix="swap-check-")) / "pytest.log"
     started = time.monotonic()
-    code, results = run_swapped(list(proofs.values()), log)
+    code, results = run_swapped(pairs, list(proofs.values()), log)
     seconds = time.monotonic() - started
 
     vacuous, on_assert, on_start, other = [], [], [], []

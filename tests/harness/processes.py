@@ -34,11 +34,12 @@ _LISTENING = re.compile(r"http://127\.0\.0\.1:(\d+)")
 
 
 SWAP_TWINS = "PROOF_SWAP_TWINS"
-"""Environment switch for the non-vacuity check: set to `1`, every example resolves to its twin.
+"""Set to `1` by the non-vacuity check, which runs the proofs in a copy of the project.
 
 A proof must fail when its bad and good twins trade places; otherwise it
-proves nothing. `tests/swap_check.py` runs the proofs with this variable set
-and reports those that still pass.
+proves nothing. `tests/swap_check.py` copies the project, swaps the `bad/`
+and `good/` folders of the pairs it checks, runs their proofs there with this
+variable set, and reports those that still pass.
 """
 
 SWAP_SERVICE_VARIABLES = ("REDIS_URL", "DATABASE_URL")
@@ -109,36 +110,8 @@ def gunicorn_command(example: Path, port: int = 0) -> list[str]:
     ]
 
 
-def swapped_twin(folder: Path) -> Path:
-    """The other twin of an example folder: `.../bad` for `.../good` and back.
-
-    A folder whose last part is neither `bad` nor `good` is returned as it is.
-
-    Example:
-        ```python
-        from pathlib import Path
-
-        from harness.processes import swapped_twin
-
-        pair = Path("processes/shared-secret")
-        assert swapped_twin(pair / "bad") == pair / "good"
-        assert swapped_twin(pair / "good") == pair / "bad"
-        assert swapped_twin(pair) == pair
-        ```
-    """
-    twin = {"bad": "good", "good": "bad"}.get(folder.name)
-    return folder.with_name(twin) if twin else folder
-
-
 def resolve_example(example: Path | str) -> Path:
     """An example folder, given as a path or relative to `examples/`.
-
-    With `PROOF_SWAP_TWINS=1` in the environment (see
-    [`SWAP_TWINS`][harness.processes.SWAP_TWINS]) it resolves to the other
-    twin ([`swapped_twin`][harness.processes.swapped_twin]), so every proof
-    that starts its apps through the harness runs with bad and good swapped.
-    A proof that needs another file of a twin (a worker script, a Procfile)
-    should take it from the folder this returns.
 
     Example:
         ```python
@@ -151,8 +124,6 @@ def resolve_example(example: Path | str) -> Path:
     folder = Path(example)
     if not folder.is_absolute():
         folder = EXAMPLES_DIR / folder
-    if os.environ.get(SWAP_TWINS) == "1":
-        folder = swapped_twin(folder)
     if not (folder / "app.py").is_file():
         raise FileNotFoundError(f"no app.py in example folder {folder}")
     return folder
