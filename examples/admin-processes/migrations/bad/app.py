@@ -39,10 +39,18 @@ applied = migrate()  # on boot, in every web process
 print(f"applied migrations {applied}" if applied else "nothing to migrate: schema up to date")
 
 
+def json_body() -> object:
+    """The request's JSON body, or None when it is missing, malformed or nested too deeply."""
+    try:
+        return request.get_json(silent=True)
+    except RecursionError:
+        return None
+
+
 @app.post("/notes")
 def add_note():
     """Store a note."""
-    body = (request.get_json(silent=True) or {}).get("body")
+    body = (json_body() or {}).get("body")
     if not isinstance(body, str) or not 0 < len(body) <= 1000:
         return jsonify(error="body must be 1 to 1000 characters"), 400
     with psycopg.connect(DATABASE_URL) as db:

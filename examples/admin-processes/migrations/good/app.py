@@ -37,6 +37,14 @@ def migrate() -> list[int]:
 app = Flask(__name__)
 
 
+def json_body() -> object:
+    """The request's JSON body, or None when it is missing, malformed or nested too deeply."""
+    try:
+        return request.get_json(silent=True)
+    except RecursionError:
+        return None
+
+
 @app.cli.command("migrate")
 def migrate_command():
     """The one-off admin process: run once per release, before the web processes start."""
@@ -47,7 +55,7 @@ def migrate_command():
 @app.post("/notes")
 def add_note():
     """Store a note."""
-    body = (request.get_json(silent=True) or {}).get("body")
+    body = (json_body() or {}).get("body")
     if not isinstance(body, str) or not 0 < len(body) <= 1000:
         return jsonify(error="body must be 1 to 1000 characters"), 400
     with psycopg.connect(DATABASE_URL) as db:

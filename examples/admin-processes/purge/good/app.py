@@ -20,6 +20,14 @@ create table if not exists tasks (
 app = Flask(__name__)
 
 
+def json_body() -> object:
+    """The request's JSON body, or None when it is missing, malformed or nested too deeply."""
+    try:
+        return request.get_json(silent=True)
+    except RecursionError:
+        return None
+
+
 @app.cli.command("migrate")
 def migrate():
     """Create the table if it is missing: a one-off process, run before the web processes."""
@@ -31,7 +39,7 @@ def migrate():
 @app.post("/tasks")
 def add_task():
     """Add an open task."""
-    title = (request.get_json(silent=True) or {}).get("title")
+    title = (json_body() or {}).get("title")
     if not isinstance(title, str) or not 0 < len(title) <= 200:
         return jsonify(error="title must be 1 to 200 characters"), 400
     with psycopg.connect(DATABASE_URL) as db:

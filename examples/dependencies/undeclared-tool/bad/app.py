@@ -29,10 +29,18 @@ def zip_notes(notes: dict[str, str]) -> bytes:
     return zipped.stdout
 
 
+def json_body() -> object:
+    """The request's JSON body, or None when it is missing, malformed or nested too deeply."""
+    try:
+        return request.get_json(silent=True)
+    except RecursionError:
+        return None
+
+
 @app.post("/export")
 def export():
     """Answer `{"notes": {"name.md": "text", ...}}` with a zip of those notes."""
-    body = request.get_json(silent=True)
+    body = json_body()
     notes = body.get("notes") if isinstance(body, dict) else None
     if (
         not isinstance(notes, dict)

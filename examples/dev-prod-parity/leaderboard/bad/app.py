@@ -31,6 +31,14 @@ def query(sql: str, *params: object) -> list[tuple]:
         return cursor.fetchall() if cursor.description else []
 
 
+def json_body() -> object:
+    """The request's JSON body, or None when it is missing, malformed or nested too deeply."""
+    try:
+        return request.get_json(silent=True)
+    except RecursionError:
+        return None
+
+
 @app.cli.command("init-db")
 def init_db():
     """Create the table: a one-off admin process, run before the web process starts."""
@@ -41,7 +49,7 @@ def init_db():
 @app.post("/players")
 def record_score():
     """Set a player's team and points."""
-    player = request.get_json(silent=True) or {}
+    player = json_body() or {}
     name, team, points = player.get("name"), player.get("team"), player.get("points")
     if not (isinstance(name, str) and 0 < len(name) <= 40 and isinstance(team, str) and team):
         return jsonify(error="name (1 to 40 characters) and team are required"), 400
