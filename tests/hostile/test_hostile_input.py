@@ -412,6 +412,7 @@ def start_target(example: str, start_app, request: pytest.FixtureRequest):
     target = TARGETS[example]
     env = environment(target, request)
     if target.setup:
+
         def setup(folder: Path, port: int) -> list[str]:
             return [sys.executable, "-m", "flask", "--app", str(folder / "app.py"), target.setup]
 

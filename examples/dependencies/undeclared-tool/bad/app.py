@@ -15,6 +15,7 @@ if not re.fullmatch(r"[a-z0-9-]{1,40}", SITE_NAME):
     sys.exit(f"SITE_NAME must be a short lowercase name like 'team-notes' (got {SITE_NAME!r})")
 
 NOTE_NAME = re.compile(r"[a-z0-9-]{1,40}\.md")
+LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
 app = Flask(__name__)
 
 
@@ -46,7 +47,10 @@ def export():
         not isinstance(notes, dict)
         or not notes
         or not all(
-            isinstance(name, str) and NOTE_NAME.fullmatch(name) and isinstance(text, str)
+            isinstance(name, str)
+            and NOTE_NAME.fullmatch(name)
+            and isinstance(text, str)
+            and not LONE_SURROGATE.search(text)  # not valid UTF-8: cannot be written
             for name, text in notes.items()
         )
     ):
