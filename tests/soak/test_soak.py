@@ -66,6 +66,13 @@ def tasks_held(client: SoakClient) -> set[int]:
     return {int(title[len(prefix) :]) for title in titles if title.startswith(prefix)}
 
 
+def players_held(client: SoakClient) -> set[int]:
+    """The write numbers of the client's players on the leaderboard."""
+    prefix = f"c{client.index}-"
+    names = client.get("/players", params={"q": prefix}).json()["players"]
+    return {int(name[len(prefix) :]) for name in names if name.startswith(prefix)}
+
+
 def postgres(url: str) -> dict[str, str]:
     """The environment of an app that keeps its state in PostgreSQL."""
     return {"DATABASE_URL": url}
@@ -112,6 +119,17 @@ STATEFUL = [
         env=postgres,
         setup="migrate",
     ),
+    Stateful(
+        name="leaderboard",
+        example="dev-prod-parity/leaderboard",
+        write=lambda client, n: client.post(
+            "/players", json={"name": f"c{client.index}-{n}", "team": "soak", "points": n}
+        ),
+        read=players_held,
+        service="postgres",
+        env=postgres,
+        setup="init-db",
+    ),
 ]
 """Every good example that stores state: how a client writes, how to read back what is held."""
 
@@ -139,10 +157,6 @@ NOT_SOAKED: dict[str, str] = {
     "config/leaky-logs": GUESTBOOK,
     "config/required": GUESTBOOK + " (and it keeps only the latest GUESTBOOK_SIZE names)",
     "dev-prod-parity/cache": "a cache: losing it loses nothing of record, it is recomputed",
-    "dev-prod-parity/leaderboard": (
-        "its lesson is SQL that differs between databases; its PostgreSQL writes follow "
-        "admin-processes/purge's, which are soaked, and the CI budget has room for one"
-    ),
     "disposability/startup": "read-only: requests never write, they look products up",
     "disposability/worker": (
         "its state of record, the ledger, is written by the worker process, not by requests; "
