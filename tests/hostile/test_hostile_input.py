@@ -394,7 +394,12 @@ def test_declared_endpoints_are_the_apps_routes(example: str, request: pytest.Fi
         "    for method in sorted(rule.methods - {'HEAD', 'OPTIONS'}):\n"
         "        if rule.endpoint != 'static': print(method, rule.rule)\n"
     )
-    env = {"PATH": os.environ.get("PATH", ""), **environment(target, request)}
+    # No __pycache__ left in the example: proofs copy and search its folder.
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "PYTHONDONTWRITEBYTECODE": "1",
+        **environment(target, request),
+    }
     routes = subprocess.run(
         [sys.executable, "-c", show_routes],
         cwd=Path(EXAMPLES_DIR, example),
