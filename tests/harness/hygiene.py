@@ -58,6 +58,14 @@ def _cwd(pid: int) -> str:
         return ""
 
 
+def _link(fd: Path) -> str:
+    """Where a file descriptor points, or "" when it was closed after the listing."""
+    try:
+        return os.readlink(fd)
+    except OSError:
+        return ""
+
+
 def _pids() -> list[int]:
     return [int(entry.name) for entry in PROC.iterdir() if entry.name.isdigit()]
 
@@ -115,10 +123,10 @@ def listening_ports(pids: Iterable[int]) -> dict[int, set[int]]:
     ports: dict[int, set[int]] = {}
     for pid in pids:
         try:
-            links = [os.readlink(fd) for fd in (PROC / str(pid) / "fd").iterdir()]
+            fds = list((PROC / str(pid) / "fd").iterdir())
         except OSError:
             continue
-        for link in links:
+        for link in filter(None, map(_link, fds)):
             if link.startswith("socket:[") and link[8:-1] in inodes:
                 ports.setdefault(pid, set()).add(inodes[link[8:-1]])
     return ports
