@@ -58,12 +58,35 @@ def _cwd(pid: int) -> str:
         return ""
 
 
+def _link(fd: Path) -> str:
+    """Where a file descriptor points, or "" when it was closed after the listing."""
+    try:
+        return os.readlink(fd)
+    except OSError:
+        return ""
+
+
 def _pids() -> list[int]:
     return [int(entry.name) for entry in PROC.iterdir() if entry.name.isdigit()]
 
 
 def descendants(root: int) -> set[int]:
-    """Every process below `root` in the process tree (zombies included)."""
+    """Every process below `root` in the process tree (zombies included).
+
+    Example:
+        ```python
+        import os
+        import subprocess
+
+        from harness.hygiene import descendants
+
+        sleeper = subprocess.Popen(["sleep", "30"])
+        assert sleeper.pid in descendants(os.getpid())
+        sleeper.kill()
+        sleeper.wait()  # reaped: gone from the tree
+        assert sleeper.pid not in descendants(os.getpid())
+        ```
+    """
     parents = {pid: _stat(pid)[1] for pid in _pids()}
     found: set[int] = set()
     frontier = {root}
@@ -74,7 +97,23 @@ def descendants(root: int) -> set[int]:
 
 
 def listening_ports(pids: Iterable[int]) -> dict[int, set[int]]:
-    """The TCP ports each of `pids` listens on."""
+    """The TCP ports each of `pids` listens on.
+
+    Example:
+        ```python
+        import os
+        import socket
+
+        from harness.hygiene import listening_ports
+
+        with socket.socket() as server:
+            server.bind(("127.0.0.1", 0))
+            server.listen()
+            port = server.getsockname()[1]
+            assert port in listening_ports([os.getpid()])[os.getpid()]
+        assert port not in listening_ports([os.getpid()]).get(os.getpid(), set())
+        ```
+    """
     inodes: dict[str, int] = {}
     for table in ("tcp", "tcp6"):
         for line in _read(PROC / "net" / table).splitlines()[1:]:
@@ -84,10 +123,10 @@ def listening_ports(pids: Iterable[int]) -> dict[int, set[int]]:
     ports: dict[int, set[int]] = {}
     for pid in pids:
         try:
-            links = [os.readlink(fd) for fd in (PROC / str(pid) / "fd").iterdir()]
+            fds = list((PROC / str(pid) / "fd").iterdir())
         except OSError:
             continue
-        for link in links:
+        for link in filter(None, map(_link, fds)):
             if link.startswith("socket:[") and link[8:-1] in inodes:
                 ports.setdefault(pid, set()).add(inodes[link[8:-1]])
     return ports
@@ -150,6 +189,21 @@ def wait_until_clean(
 
     Killed processes take a moment to disappear from /proc (init reaps the
     orphans of a killed process group): only what remains after the wait counts.
+
+    Example:
+        ```python
+        import subprocess
+        import tempfile
+
+        from harness.hygiene import leftovers, wait_until_clean
+
+        folder = tempfile.mkdtemp(prefix="proof-example-")
+        # A clean-up still under way: the directory goes half a second from now.
+        cleaner = subprocess.Popen(["sh", "-c", f"sleep 0.5 && rmdir {folder}"])
+        assert f"directory {folder}" in leftovers([folder], root_pid=cleaner.pid)
+        assert wait_until_clean([folder], root_pid=cleaner.pid, timeout=10) == []
+        assert cleaner.wait(timeout=5) == 0
+        ```
     """
     folders = list(directories)
     deadline = time.monotonic() + timeout
@@ -165,6 +219,20 @@ def remove_leftovers(directories: Iterable[str], root_pid: int | None = None) ->
 
     Called after a run has been failed for them, so the machine is clean for
     the next run.
+
+    Example:
+        ```python
+        import subprocess
+        import tempfile
+
+        from harness.hygiene import leftovers, remove_leftovers
+
+        folder = tempfile.mkdtemp(prefix="proof-example-")
+        sleeper = subprocess.Popen(["sleep", "30"], cwd=folder)
+        remove_leftovers([folder], root_pid=sleeper.pid)
+        assert sleeper.wait(timeout=5) == -9  # killed with SIGKILL
+        assert leftovers([folder], root_pid=sleeper.pid) == []
+        ```
     """
     folders = [str(Path(d)) for d in directories]
     me = os.getpid() if root_pid is None else root_pid

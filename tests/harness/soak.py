@@ -44,7 +44,22 @@ from harness.processes import AppProcess
 
 
 class Restartable(Protocol):
-    """A backing service the soak can restart: a `RedisServer` or a `PostgresServer`."""
+    """A backing service the soak can restart: a `RedisServer` or a `PostgresServer`.
+
+    Example:
+        ```python
+        import redis
+
+        from harness import RedisServer
+        from harness.soak import Restartable
+
+        with RedisServer(durable=True) as server:
+            service: Restartable = server
+            redis.Redis.from_url(server.url).set("kept", "yes")
+            service.restart()  # same port, same data: what it acknowledged survives
+            assert redis.Redis.from_url(server.url).get("kept") == b"yes"
+        ```
+    """
 
     def restart(self) -> object: ...
 
@@ -54,6 +69,27 @@ class SoakClient:
 
     A scenario's `write` and `read` use it to send requests; it remembers
     which of its writes were acknowledged and what the app answered to them.
+
+    Example:
+        ```python
+        from harness import AppProcess, RedisServer
+        from harness.soak import SoakClient
+
+        with RedisServer() as redis_server:
+            env = {"REDIS_URL": redis_server.url}
+            apps = [AppProcess("stateless-processes/hit-counter/good", env=env) for _ in range(2)]
+            try:
+                for app in apps:
+                    app.start()
+                apps[1].stop()  # one process is down: its connections are refused
+                client = SoakClient(0, apps)
+                assert client.post("/hits").ok and client.post("/hits").ok
+                assert client.get("/hits").json()["hits"] == 2
+                assert client.refused >= 1  # retried on the process that is up
+            finally:
+                for app in apps:
+                    app.close()
+        ```
     """
 
     def __init__(self, index: int, apps: Sequence[AppProcess], timeout: float = 10.0) -> None:
@@ -120,6 +156,29 @@ class Stateful:
     client's write numbers it still has (exact), or a total. With
     `shared=True` the state is one total for all clients (like a hit
     counter) and `read` is called once; otherwise once per client and summed.
+
+    Example:
+        ```python
+        from harness.soak import Stateful
+
+        tasks = Stateful(
+            name="purge",
+            example="admin-processes/purge",
+            write=lambda client, n: client.post("/tasks", json={"title": f"c{client.index}-{n}"}),
+            read=lambda client: {
+                int(task["title"].split("-")[1])
+                for task in client.get("/tasks").json()["tasks"]
+                if task["title"].startswith(f"c{client.index}-")
+            },
+            service="postgres",
+            env=lambda url: {"DATABASE_URL": url},
+            setup="migrate",
+        )
+        assert tasks.env("postgresql://db/app") == {"DATABASE_URL": "postgresql://db/app"}
+        counter = Stateful("hits", "stateless-processes/hit-counter", tasks.write, tasks.read)
+        assert counter.service == "redis"
+        assert counter.env("redis://r/0") == {"REDIS_URL": "redis://r/0"}
+        ```
     """
 
     name: str
@@ -133,11 +192,30 @@ class Stateful:
     """The backing service the soak starts and restarts: `redis` (durable) or `postgres`."""
     env: Callable[[str], dict[str, str]] = field(default=lambda url: {"REDIS_URL": url})
     """The app's environment, given the backing service's URL."""
+    setup: str | None = None
+    """A one-off admin command of the app, such as `migrate`, that a test runs once as
+    `flask --app app.py <setup>` against the fresh service before starting the processes."""
 
 
 @dataclass
 class Window:
-    """A span of time during which a fault is being recovered from."""
+    """A span of time during which a fault is being recovered from.
+
+    `start` and `end` are `time.monotonic()` readings; `end` stays infinite
+    while the fault lasts.
+
+    Example:
+        ```python
+        import time
+
+        from harness.soak import Window
+
+        window = Window("kill -9 of port 8000", start=time.monotonic())
+        assert window.end == float("inf")  # not recovered yet
+        window.end = window.start + 0.5
+        assert window.end - window.start == 0.5
+        ```
+    """
 
     what: str
     start: float
@@ -146,7 +224,28 @@ class Window:
 
 @dataclass
 class SoakReport:
-    """What a soak run sent, what the app acknowledged, and what it still holds."""
+    """What a soak run sent, what the app acknowledged, and what it still holds.
+
+    Example:
+        ```python
+        from harness.soak import SoakReport
+
+        report = SoakReport(
+            example="stateless-processes/cart/good",
+            requests=1000,
+            acknowledged=990,
+            in_doubt=4,
+            found=990,
+            kills=3,
+            service_restarts=1,
+            seconds=6.2,
+        )
+        assert report.lost == 0 and report.errors_5xx_outside_recovery == 0
+        assert report.summary().startswith(
+            "stateless-processes/cart/good: 0 of 990 acknowledged writes lost"
+        )
+        ```
+    """
 
     example: str
     requests: int = 0

@@ -11,18 +11,21 @@ window; the bad twin's losses are measured and printed.
     .venv/bin/pytest tests/soak --soak-requests 1000 --soak-seconds 6  # the CI budget
 
 A new stateful good example joins by adding one `Stateful` entry to `STATEFUL`
-(with `service="postgres"` and `env=lambda url: {"DATABASE_URL": url}` when it
-keeps its state in PostgreSQL).
+(with `service="postgres"`, `env=postgres` and, when its schema is created by
+an admin command, `setup="migrate"`, when it keeps its state in PostgreSQL),
+or an entry in `NOT_SOAKED` saying in one line why a soak would prove nothing.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import sys
+from pathlib import Path
 
 import pytest
 
-from harness import PostgresServer
+from harness import PostgresServer, run_to_exit
 from harness.processes import EXAMPLES_DIR
 from harness.soak import SoakClient, Stateful, soak
 
@@ -47,6 +50,32 @@ def reports_held(client: SoakClient) -> set[int]:
     """The client's acknowledged reports that some process serves, by the id it was given."""
     ids = {n: json.loads(body)["id"] for n, body in client.acknowledged.items()}
     return {n for n, report_id in ids.items() if client.get(f"/reports/{report_id}").ok}
+
+
+def notes_held(client: SoakClient) -> set[int]:
+    """The write numbers of the client's notes in the store."""
+    prefix = f"c{client.index}-"
+    notes = client.get("/notes").json()["notes"]
+    return {int(note[len(prefix) :]) for note in notes if note.startswith(prefix)}
+
+
+def tasks_held(client: SoakClient) -> set[int]:
+    """The write numbers of the client's tasks in the to-do list."""
+    prefix = f"c{client.index}-"
+    titles = [task["title"] for task in client.get("/tasks").json()["tasks"]]
+    return {int(title[len(prefix) :]) for title in titles if title.startswith(prefix)}
+
+
+def players_held(client: SoakClient) -> set[int]:
+    """The write numbers of the client's players on the leaderboard."""
+    prefix = f"c{client.index}-"
+    names = client.get("/players", params={"q": prefix}).json()["players"]
+    return {int(name[len(prefix) :]) for name in names if name.startswith(prefix)}
+
+
+def postgres(url: str) -> dict[str, str]:
+    """The environment of an app that keeps its state in PostgreSQL."""
+    return {"DATABASE_URL": url}
 
 
 STATEFUL = [
@@ -75,14 +104,76 @@ STATEFUL = [
         write=lambda client, n: client.post("/reports", data=CSV),
         read=reports_held,
     ),
+    Stateful(
+        name="outage",
+        example="backing-services/outage",
+        write=lambda client, n: client.post("/notes", json={"text": f"c{client.index}-{n}"}),
+        read=notes_held,
+    ),
+    Stateful(
+        name="purge",
+        example="admin-processes/purge",
+        write=lambda client, n: client.post("/tasks", json={"title": f"c{client.index}-{n}"}),
+        read=tasks_held,
+        service="postgres",
+        env=postgres,
+        setup="migrate",
+    ),
+    Stateful(
+        name="leaderboard",
+        example="dev-prod-parity/leaderboard",
+        write=lambda client, n: client.post(
+            "/players", json={"name": f"c{client.index}-{n}", "team": "soak", "points": n}
+        ),
+        read=players_held,
+        service="postgres",
+        env=postgres,
+        setup="init-db",
+    ),
 ]
 """Every good example that stores state: how a client writes, how to read back what is held."""
 
-NOT_SOAKED: dict[str, str] = {}
+SAME_AS_OUTAGE = (
+    "the same app as backing-services/outage/good, word for word, which is soaked; its lesson "
+    "(where the store is found) is proved in tests/backing-services"
+)
+GUESTBOOK = (
+    "a config lesson; its guestbook names go into a Redis list the way backing-services/"
+    "outage's notes do, which are soaked, so a soak would prove nothing new about config"
+)
+NOT_SOAKED: dict[str, str] = {
+    "admin-processes/migrations": (
+        "its notes go into PostgreSQL the way admin-processes/purge's tasks do, which are "
+        "soaked; its lesson, when the schema migrates, is proved in tests/admin-processes"
+    ),
+    "backing-services/attached": SAME_AS_OUTAGE,
+    "backing-services/managed": SAME_AS_OUTAGE,
+    "concurrency/jobs": (
+        "a request only queues a job for worker processes the soak does not run; what a kill "
+        "-9 does to queued work is disposability/worker's lesson, proved in tests/disposability"
+    ),
+    "config/credentials": GUESTBOOK,
+    "config/environments": GUESTBOOK,
+    "config/leaky-logs": GUESTBOOK,
+    "config/required": GUESTBOOK + " (and it keeps only the latest GUESTBOOK_SIZE names)",
+    "dev-prod-parity/cache": "a cache: losing it loses nothing of record, it is recomputed",
+    "disposability/startup": "read-only: requests never write, they look products up",
+    "disposability/worker": (
+        "its state of record, the ledger, is written by the worker process, not by requests; "
+        "what a kill -9 of the worker does is proved in tests/disposability/test_worker.py"
+    ),
+}
 """Good examples with a backing service that are left out on purpose: example -> why."""
 
 COPIES = 3
 KILLS = 3
+
+
+def test_every_left_out_example_exists_and_says_why():
+    """NOT_SOAKED names only example pairs that exist and are not soaked, each with a reason."""
+    for example, why in NOT_SOAKED.items():
+        assert (EXAMPLES_DIR / example / "good" / "app.py").exists(), example
+        assert why.strip() and example not in {s.example for s in STATEFUL}, example
 
 
 def test_every_stateful_good_example_is_soaked():
@@ -110,12 +201,25 @@ def backing_service(redis_servers, request):
     return start
 
 
+def set_up(scenario: Stateful, twin: str, env: dict[str, str]) -> None:
+    """Run the scenario's one-off admin command, if any, as `flask --app app.py <setup>`."""
+    if scenario.setup is None:
+        return
+
+    def command(folder: Path, port: int) -> list[str]:
+        return [sys.executable, "-m", "flask", "--app", str(folder / "app.py"), scenario.setup]
+
+    done = run_to_exit(f"{scenario.example}/{twin}", env=env, command=command)
+    assert done.code == 0, done.output
+
+
 @pytest.mark.parametrize("scenario", STATEFUL, ids=lambda s: s.name)
 def test_good_twin_loses_no_acknowledged_write(
     scenario, start_copies, backing_service, soak_budget, keep_report
 ):
     """Soak the good twin: no acknowledged write lost, no 5xx outside a recovery window."""
     service = backing_service(scenario)
+    set_up(scenario, "good", scenario.env(service.url))
     cluster = start_copies(f"{scenario.example}/good", count=COPIES, env=scenario.env(service.url))
 
     report = keep_report(soak(scenario, cluster.apps, service, kills=KILLS, **soak_budget))
@@ -133,6 +237,7 @@ def test_bad_twin_losses_are_measured(
 ):
     """Soak the bad twin the same way and report what it lost (it is expected to lose)."""
     service = backing_service(scenario)
+    set_up(scenario, "bad", scenario.env(service.url))
     cluster = start_copies(f"{scenario.example}/bad", count=COPIES, env=scenario.env(service.url))
 
     report = keep_report(soak(scenario, cluster.apps, service, kills=KILLS, **soak_budget))

@@ -39,12 +39,22 @@ applied = migrate()  # on boot, in every web process
 print(f"applied migrations {applied}" if applied else "nothing to migrate: schema up to date")
 
 
+def json_object() -> dict:
+    """The request's JSON object, or {} when the body is missing, malformed, not an object or
+    nested too deeply."""
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
 @app.post("/notes")
 def add_note():
     """Store a note."""
-    body = (request.get_json(silent=True) or {}).get("body")
-    if not isinstance(body, str) or not 0 < len(body) <= 1000:
-        return jsonify(error="body must be 1 to 1000 characters"), 400
+    body = json_object().get("body")
+    if not isinstance(body, str) or not 0 < len(body) <= 1000 or not body.isprintable():
+        return jsonify(error="body must be 1 to 1000 printable characters"), 400
     with psycopg.connect(DATABASE_URL) as db:
         (note_id,) = db.execute(
             "insert into notes (body) values (%s) returning id", (body,)

@@ -17,7 +17,18 @@ create table if not exists tasks (
     done boolean not null default false
 )
 """
+BIGGEST_ID = 2**63 - 1  # a bigint
 app = Flask(__name__)
+
+
+def json_object() -> dict:
+    """The request's JSON object, or {} when the body is missing, malformed, not an object or
+    nested too deeply."""
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:
+        return {}
+    return body if isinstance(body, dict) else {}
 
 
 @app.cli.command("migrate")
@@ -31,9 +42,9 @@ def migrate():
 @app.post("/tasks")
 def add_task():
     """Add an open task."""
-    title = (request.get_json(silent=True) or {}).get("title")
-    if not isinstance(title, str) or not 0 < len(title) <= 200:
-        return jsonify(error="title must be 1 to 200 characters"), 400
+    title = json_object().get("title")
+    if not isinstance(title, str) or not 0 < len(title) <= 200 or not title.isprintable():
+        return jsonify(error="title must be 1 to 200 printable characters"), 400
     with psycopg.connect(DATABASE_URL) as db:
         (task_id,) = db.execute(
             "insert into tasks (title) values (%s) returning id", (title,)
@@ -44,6 +55,8 @@ def add_task():
 @app.post("/tasks/<int:task_id>/done")
 def finish_task(task_id: int):
     """Mark a task as done."""
+    if task_id > BIGGEST_ID:
+        return jsonify(error=f"no task {task_id}"), 404
     with psycopg.connect(DATABASE_URL) as db:
         found = db.execute("update tasks set done = true where id = %s", (task_id,)).rowcount
     if not found:

@@ -16,13 +16,23 @@ store = redis.Redis.from_url(REDIS_URL, socket_timeout=1, socket_connect_timeout
 app = Flask(__name__)
 
 
+def json_body() -> object:
+    """The request's JSON body, or None when it is missing, malformed or nested too deeply."""
+    try:
+        return request.get_json(silent=True)
+    except RecursionError:
+        return None
+
+
 @app.post("/notes")
 def add_note():
     """Keep a note sent as `{"text": "..."}` and answer its number."""
-    body = request.get_json(silent=True)
+    body = json_body()
     text = body.get("text") if isinstance(body, dict) else None
-    if not isinstance(text, str) or not 0 < len(text) <= 200:
-        return jsonify(error='send JSON like {"text": "buy milk"} (1 to 200 characters)'), 400
+    if not isinstance(text, str) or not 0 < len(text) <= 200 or not text.isprintable():
+        return jsonify(
+            error='send JSON like {"text": "buy milk"} (1 to 200 printable characters)'
+        ), 400
     return jsonify(id=store.rpush("notes", text)), 201
 
 

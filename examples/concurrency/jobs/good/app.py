@@ -21,10 +21,18 @@ def enqueue(job: dict) -> None:
     store.lpush("jobs", json.dumps(job))
 
 
+def json_body() -> object:
+    """The request's JSON body, or None when it is missing, malformed or nested too deeply."""
+    try:
+        return request.get_json(silent=True)
+    except RecursionError:
+        return None
+
+
 @app.post("/jobs")
 def submit_job():
     """Queue `{"seconds": 0.3}`: a job that waits on I/O that long (a slow API, say)."""
-    body = request.get_json(silent=True)
+    body = json_body()
     seconds = body.get("seconds") if isinstance(body, dict) else None
     if not isinstance(seconds, int | float) or not 0 < seconds <= 10:
         return jsonify(error='send JSON like {"seconds": 0.3} (above 0, at most 10)'), 400

@@ -31,10 +31,18 @@ store = redis.Redis.from_url(REDIS_URL, socket_timeout=2, socket_connect_timeout
 app = Flask(__name__)
 
 
+def json_body() -> object:
+    """The request's JSON body, or None when it is missing, malformed or nested too deeply."""
+    try:
+        return request.get_json(silent=True)
+    except RecursionError:
+        return None
+
+
 @app.post("/entries")
 def sign():
     """Sign the guestbook as `{"name": "..."}`."""
-    body = request.get_json(silent=True)
+    body = json_body()
     name = body.get("name") if isinstance(body, dict) else None
     if not isinstance(name, str) or not NAME.fullmatch(name):
         return jsonify(error='send JSON like {"name": "Ada"} (1 to 32 letters or digits)'), 400

@@ -22,10 +22,18 @@ store = redis.Redis.from_url(REDIS_URL, socket_timeout=2)
 app = Flask(__name__)
 
 
+def json_body() -> object:
+    """The request's JSON body, or None when it is missing, malformed or nested too deeply."""
+    try:
+        return request.get_json(silent=True)
+    except RecursionError:
+        return None
+
+
 @app.post("/entries")
 def sign():
     """Sign the guestbook as `{"name": "..."}`; it keeps the latest GUESTBOOK_SIZE names."""
-    body = request.get_json(silent=True)
+    body = json_body()
     name = body.get("name") if isinstance(body, dict) else None
     if not isinstance(name, str) or not NAME.fullmatch(name):
         return jsonify(error='send JSON like {"name": "Ada"} (1 to 32 letters or digits)'), 400

@@ -13,10 +13,18 @@ if not SITE_NAME:
 app = Flask(__name__)
 
 
+def json_body() -> object:
+    """The request's JSON body, or None when it is missing, malformed or nested too deeply."""
+    try:
+        return request.get_json(silent=True)
+    except RecursionError:
+        return None
+
+
 @app.post("/render")
 def render():
     """Turn `{"markdown": "..."}` into `{"site": ..., "html": ...}`."""
-    body = request.get_json(silent=True)
+    body = json_body()
     text = body.get("markdown") if isinstance(body, dict) else None
     if not isinstance(text, str) or len(text) > 100_000:
         return jsonify(error='send JSON like {"markdown": "# Title"} (at most 100 kB)'), 400

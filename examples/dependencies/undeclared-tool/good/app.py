@@ -13,6 +13,7 @@ if not re.fullmatch(r"[a-z0-9-]{1,40}", SITE_NAME):
     sys.exit(f"SITE_NAME must be a short lowercase name like 'team-notes' (got {SITE_NAME!r})")
 
 NOTE_NAME = re.compile(r"[a-z0-9-]{1,40}\.md")
+LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
 app = Flask(__name__)
 
 
@@ -25,16 +26,27 @@ def zip_notes(notes: dict[str, str]) -> bytes:
     return archive.getvalue()
 
 
+def json_body() -> object:
+    """The request's JSON body, or None when it is missing, malformed or nested too deeply."""
+    try:
+        return request.get_json(silent=True)
+    except RecursionError:
+        return None
+
+
 @app.post("/export")
 def export():
     """Answer `{"notes": {"name.md": "text", ...}}` with a zip of those notes."""
-    body = request.get_json(silent=True)
+    body = json_body()
     notes = body.get("notes") if isinstance(body, dict) else None
     if (
         not isinstance(notes, dict)
         or not notes
         or not all(
-            isinstance(name, str) and NOTE_NAME.fullmatch(name) and isinstance(text, str)
+            isinstance(name, str)
+            and NOTE_NAME.fullmatch(name)
+            and isinstance(text, str)
+            and not LONE_SURROGATE.search(text)  # not valid UTF-8: cannot be written
             for name, text in notes.items()
         )
     ):

@@ -31,6 +31,16 @@ def query(sql: str, *params: object) -> list[tuple]:
         return cursor.fetchall() if cursor.description else []
 
 
+def json_object() -> dict:
+    """The request's JSON object, or {} when the body is missing, malformed, not an object or
+    nested too deeply."""
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
 @app.cli.command("init-db")
 def init_db():
     """Create the table: a one-off admin process, run before the web process starts."""
@@ -41,12 +51,14 @@ def init_db():
 @app.post("/players")
 def record_score():
     """Set a player's team and points."""
-    player = request.get_json(silent=True) or {}
+    player = json_object()
     name, team, points = player.get("name"), player.get("team"), player.get("points")
     if not (isinstance(name, str) and 0 < len(name) <= 40 and isinstance(team, str) and team):
         return jsonify(error="name (1 to 40 characters) and team are required"), 400
-    if not isinstance(points, int):
-        return jsonify(error="points must be a whole number"), 400
+    if not (name.isprintable() and team.isprintable()):
+        return jsonify(error="name and team must be printable characters"), 400
+    if not isinstance(points, int) or not -(2**31) <= points < 2**31:
+        return jsonify(error="points must be a whole number of at most 9 digits"), 400
     query(
         "insert into players (name, team, points) values (%s, %s, %s) "
         "on conflict (name) do update set team = excluded.team, points = excluded.points",
@@ -60,10 +72,10 @@ def record_score():
 @app.get("/players")
 def search():
     """Players whose name contains `q`, in any letter case."""
-    rows = query(
-        "select name from players where name like %s order by name",
-        f"%{request.args.get('q', '')}%",
-    )
+    wanted = request.args.get("q", "")
+    if not wanted.isprintable():
+        return jsonify(error="q must be printable characters"), 400
+    rows = query("select name from players where name like %s order by name", f"%{wanted}%")
     return jsonify(players=[name for (name,) in rows])
 
 

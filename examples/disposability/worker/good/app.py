@@ -16,10 +16,18 @@ store = redis.Redis.from_url(REDIS_URL, decode_responses=True)
 app = Flask(__name__)
 
 
+def json_body() -> object:
+    """The request's JSON body, or None when it is missing, malformed or nested too deeply."""
+    try:
+        return request.get_json(silent=True)
+    except RecursionError:
+        return None
+
+
 @app.post("/payouts")
 def queue_payout():
     """Queue `{"amount": 25}` for the worker; answer the job id at once."""
-    body = request.get_json(silent=True)
+    body = json_body()
     amount = body.get("amount") if isinstance(body, dict) else None
     if not isinstance(amount, int) or isinstance(amount, bool) or not 0 < amount <= 10_000:
         return jsonify(error='send JSON like {"amount": 25} (a whole number, 1 to 10000)'), 400
