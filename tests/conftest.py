@@ -8,7 +8,6 @@ already run (the proofs flush that Redis database and reset that database's
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -167,29 +166,9 @@ class Leftover:
     what: str
 
 
-_SUITE_DIRS: list[str] = []
-"""Every `proof-*` temporary directory created during this session."""
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    """Record the `proof-*` directories the harness creates, for the check at the end."""
-    original = tempfile.mkdtemp
-    if getattr(original, "_records_suite_dirs", False):
-        return
-
-    def mkdtemp(suffix=None, prefix=None, dir=None):  # noqa: A002 - tempfile's own names
-        path = original(suffix, prefix, dir)
-        if str(prefix or "").startswith("proof-"):
-            _SUITE_DIRS.append(path)
-        return path
-
-    mkdtemp._records_suite_dirs = True  # type: ignore[attr-defined]
-    tempfile.mkdtemp = mkdtemp
-
-
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Fail the run when a process, directory or listening port of the suite remains."""
-    leftovers = hygiene.wait_until_clean(_SUITE_DIRS)
+    leftovers = hygiene.wait_until_clean(hygiene.SUITE_DIRS)
     if not leftovers:
         return
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
@@ -199,4 +178,4 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             reporter.write_line(line)
         reporter.stats.setdefault("leftover", []).extend(Leftover(line) for line in leftovers)
     session.exitstatus = pytest.ExitCode.TESTS_FAILED
-    hygiene.remove_leftovers(_SUITE_DIRS)
+    hygiene.remove_leftovers(hygiene.SUITE_DIRS)

@@ -14,7 +14,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -23,6 +22,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from harness.hygiene import proof_dir
 from harness.processes import EXAMPLES_DIR
 from harness.services import free_port
 
@@ -83,7 +83,7 @@ class Managed:
     """A process manager run on a fresh copy of an example folder."""
 
     def __init__(self, example: str, env: dict[str, str] | None = None) -> None:
-        self.root = Path(tempfile.mkdtemp(prefix="proof-slug-"))
+        self.root = Path(proof_dir("slug"))
         self.slug = self.root / "app"
         shutil.copytree(EXAMPLES_DIR / example, self.slug)
         self.port = free_port()

@@ -23,11 +23,38 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import tempfile
 import time
 from collections.abc import Iterable
 from pathlib import Path
 
 PROC = Path("/proc")
+
+SUITE_DIRS: list[str] = []
+"""Every temporary directory the harness made in this test run, for the leftover check."""
+
+
+def proof_dir(name: str) -> str:
+    """Make a temporary directory `proof-<name>-*` and record it in `SUITE_DIRS`.
+
+    Every folder of a proof's processes and servers comes from here, so the
+    check at the end of the run knows what to look for.
+
+    Example:
+        ```python
+        import os
+
+        from harness.hygiene import SUITE_DIRS, proof_dir
+
+        folder = proof_dir("example")
+        assert os.path.basename(folder).startswith("proof-example-")
+        assert SUITE_DIRS[-1] == folder
+        os.rmdir(folder)
+        ```
+    """
+    path = tempfile.mkdtemp(prefix=f"proof-{name}-")
+    SUITE_DIRS.append(path)
+    return path
 
 
 def _read(path: Path) -> str:

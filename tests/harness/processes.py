@@ -15,7 +15,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -23,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import requests
+
+from harness.hygiene import proof_dir
 
 EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "examples"
 """The folder that holds every example pair: `examples/<page>/<scenario>/{bad,good}`."""
@@ -173,7 +174,7 @@ class AppProcess:
         self.port = port
         """The port it answers on: given (`port=`), or read from its output at first start."""
         self.starts = 0
-        self._root = Path(tempfile.mkdtemp(prefix="proof-app-"))
+        self._root = Path(proof_dir("app"))
         self._process: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> AppProcess:

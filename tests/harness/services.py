@@ -16,7 +16,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import tempfile
 import time
 from collections.abc import Callable
 from urllib.parse import quote
@@ -24,6 +23,8 @@ from urllib.parse import quote
 import psycopg
 import pytest
 import redis
+
+from harness.hygiene import proof_dir
 
 REQUIRE_SERVICES = "REQUIRE_SERVICES"
 """Environment switch: set to `1`, a missing service binary fails a proof instead of skipping it."""
@@ -159,7 +160,7 @@ class RedisServer:
         """With `password`: the only user that may sign in (the `default` user is disabled)."""
         self.password = password
         """Clients must authenticate with it (as `username` when given)."""
-        self.dir = tempfile.mkdtemp(prefix="proof-redis-")
+        self.dir = proof_dir("redis")
         if load_from is not None:
             shutil.copyfile(load_from, os.path.join(self.dir, "dump.rdb"))
         self._process: subprocess.Popen[bytes] | None = None
@@ -289,7 +290,7 @@ class PostgresServer:
         self.postgres = require_binary("postgres")
         self.initdb = require_binary("initdb")
         self.port = free_port()
-        self.dir = tempfile.mkdtemp(prefix="proof-postgres-")
+        self.dir = proof_dir("postgres")
         self.user = self._unprivileged_user()
         self._process: subprocess.Popen[bytes] | None = None
 
