@@ -10,14 +10,23 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import psycopg
 import pytest
 import redis
 
-from harness import AppProcess, PostgresServer, RedisServer, RoundRobin, hygiene
-from harness.processes import close_all
+from harness import AppProcess, PostgresServer, RedisServer, RoundRobin, collect_claims, hygiene
+from harness.observations import (
+    UPDATE_OPTION,
+    Observation,
+    check_text,
+    fingerprint,
+    load_observations,
+    save_observations,
+)
+from harness.processes import SWAP_TWINS, close_all
 from harness.venvs import make_venv, read_requirements
 
 
@@ -154,6 +163,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption("--soak-clients", type=int, default=8, help="concurrent clients (default 8)")
     group.addoption("--soak-seed", type=int, default=None, help="seed of the fault schedule")
+    parser.getgroup("observations", "what the proofs observed (tests/<page>/observations.json)")
+    parser.addoption(
+        UPDATE_OPTION,
+        action="store_true",
+        help="store what each passing proof observed, for claims whose stored observation is "
+        "missing or stale (its proof, examples or the harness changed)",
+    )
 
 
 # --- Resource hygiene: nothing of the suite outlives it ------------------------------------
@@ -167,11 +183,17 @@ class Leftover:
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """Fail the run when a process, directory or listening port of the suite remains."""
+    """Store observations when asked; fail the run when a resource of the suite remains."""
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if session.config.getoption(UPDATE_OPTION) and os.environ.get(SWAP_TWINS) != "1":
+        written = _store_observations(session.config)
+        if reporter is not None:
+            reporter.write_sep("-", f"observations stored for {len(written)} claims")
+            for claim_id in written:
+                reporter.write_line(f"  {claim_id}")
     leftovers = hygiene.wait_until_clean(hygiene.SUITE_DIRS)
     if not leftovers:
         return
-    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     if reporter is not None:
         reporter.write_sep("=", "resources the suite left behind", red=True)
         for line in leftovers:
@@ -179,3 +201,72 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         reporter.stats.setdefault("leftover", []).extend(Leftover(line) for line in leftovers)
     session.exitstatus = pytest.ExitCode.TESTS_FAILED
     hygiene.remove_leftovers(hygiene.SUITE_DIRS)
+
+
+# --- Observations: what each proof saw, shown in its claim box ------------------------------
+
+OBSERVED = pytest.StashKey[tuple[str, str]]()
+_passed: dict[str, tuple[str, str]] = {}
+
+
+@pytest.fixture
+def observe(request: pytest.FixtureRequest) -> Callable[..., None]:
+    """Record what this proof observed for each twin, in the reader's terms, with numbers.
+
+    `observe(bad="kept 0 of 37 hits acknowledged before the kill",
+    good="kept 41 of 41")` — call it once the numbers are measured, before
+    the assertions. Every proof must call it; `pytest --update-observations`
+    stores the record of each passing proof for its claim box.
+    """
+    if request.node.get_closest_marker("claim") is None:
+        raise pytest.UsageError(f"{request.node.nodeid}: only a proof with a claim can observe")
+
+    def record(*, bad: str, good: str) -> None:
+        request.node.stash[OBSERVED] = (check_text("bad", bad), check_text("good", good))
+
+    return record
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> pytest.TestReport:
+    """Fail a proof that passed without recording an observation; keep the others' records."""
+    report: pytest.TestReport = yield
+    marker = item.get_closest_marker("claim")
+    if report.when != "call" or not report.passed or marker is None:
+        return report
+    observed = item.stash.get(OBSERVED, None)
+    if observed is None:
+        report.outcome = "failed"
+        report.longrepr = (
+            f"{item.nodeid}: the proof passed but recorded no observation; call "
+            f"observe(bad=..., good=...) with what it measured for each twin"
+        )
+    else:
+        _passed[marker.kwargs["id"]] = observed
+    return report
+
+
+def _store_observations(config: pytest.Config) -> list[str]:
+    """Store the observations of passing proofs whose stored record is missing or stale."""
+    today = date.today().isoformat()
+    written: list[str] = []
+    claims = {found.id: found for found in collect_claims()}
+    for page in sorted({claims[claim_id].page for claim_id in _passed if claim_id in claims}):
+        stored = load_observations(page)
+        changed = False
+        for claim_id in [c for c in stored if c not in claims or claims[c].page != page]:
+            del stored[claim_id]
+            changed = True
+        for claim_id, (bad, good) in _passed.items():
+            found = claims.get(claim_id)
+            if found is None or found.page != page:
+                continue
+            current = fingerprint(found)
+            if claim_id in stored and stored[claim_id].fingerprint == current:
+                continue
+            stored[claim_id] = Observation(bad, good, today, current)
+            written.append(claim_id)
+            changed = True
+        if changed:
+            save_observations(page, stored)
+    return written

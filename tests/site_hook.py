@@ -3,13 +3,17 @@
 A page line `!proof <claim-id>` becomes the claim sentence, the proof's
 summary, the proof's code (included from `tests/` by `pymdownx.snippets`, so
 the page shows exactly what runs) and the command that runs just that proof.
-The line `!proof-ledger` becomes the table of every claim on the site. The
-build fails when a page names an unknown claim, shows another page's claim,
-or leaves out one of its own.
+Under the claim, the box shows what its proof observed for each twin on its
+last passing run, read from `tests/<page>/observations.json` (the build runs
+no proof). The line `!proof-ledger` becomes the table of every claim on the
+site. The build fails when a page names an unknown claim, shows another page's
+claim, or leaves out one of its own, and warns (an error under `--strict`)
+when a claim has no current observation.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 
 from mkdocs.config.defaults import MkDocsConfig
@@ -18,11 +22,15 @@ from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 
 from harness.claims import PROOF_LINE, Claim, collect_claims
+from harness.observations import Observation, load_observations, problem
+
+log = logging.getLogger("mkdocs.hooks.proofs")
 
 LEDGER_LINE = "!proof-ledger"
 
 _claims: dict[str, Claim] = {}
 _titles: dict[str, str] = {}
+_observed: dict[str, Observation] = {}
 
 
 def _nav_titles(nav: Iterable[object]) -> Iterable[tuple[str, str]]:
@@ -47,11 +55,33 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
         _claims[found.id] = found
     _titles.clear()
     _titles.update(_nav_titles(config.nav or []))
+    _observed.clear()
+    for page in {found.page for found in _claims.values()}:
+        _observed.update(load_observations(page))
+    for found in _claims.values():
+        reason = problem(found, _observed.get(found.id))
+        if reason:
+            log.warning(reason)
     return config
 
 
 def _permalink(anchor: str) -> str:
     return f'[¶](#{anchor}){{ .claim-link title="Link to this claim" }}'
+
+
+def render_observation(found: Claim) -> str:
+    """What the proof observed for each twin, and when, as a short list."""
+    seen = _observed.get(found.id)
+    if seen is None:
+        return '<p class="claim-observed">Not observed yet: run the proof below.</p>'
+    return f"""<div class="claim-observed" markdown>
+
+<span class="claim-observed-label">Observed</span> on its last passing run, {seen.observed_on}:
+
+- **Bad twin:** {seen.bad}
+- **Good twin:** {seen.good}
+
+</div>"""
 
 
 def render_claim(found: Claim) -> str:
@@ -60,6 +90,8 @@ def render_claim(found: Claim) -> str:
 <div class="claim" id="{found.id}" markdown>
 
 <span class="claim-label">Claim</span> **{found.text}** {_permalink(found.id)}
+
+{render_observation(found)}
 
 {found.summary}
 
@@ -79,11 +111,28 @@ def render_ledger() -> str:
     """The Markdown table of every claim on the site, grouped by page."""
     rank = {page: number for number, page in enumerate(_titles)}
     pages = sorted({c.page for c in _claims.values()}, key=lambda page: rank.get(page, len(rank)))
-    lines = [f"{len(_claims)} claims on {len(pages)} pages, each proven by the test beside it.", ""]
+    lines = [
+        f"{len(_claims)} claims on {len(pages)} pages, each proven by the test beside it. "
+        "*Observed* is what the proof saw on its last passing run, on the date shown.",
+        "",
+    ]
     for page in pages:
-        lines += [f"## {_titles.get(page, page)}", "", "| Claim | Proof |", "| --- | --- |"]
+        lines += [
+            f"## {_titles.get(page, page)}",
+            "",
+            "| Claim | Observed | Proof |",
+            "| --- | --- | --- |",
+        ]
         for found in (c for c in _claims.values() if c.page == page):
-            lines.append(f"| [{found.text}]({page}.md#{found.id}) | `{found.node_id}` |")
+            seen = _observed.get(found.id)
+            observed = (
+                f"Bad: {seen.bad}<br>Good: {seen.good}<br>*{seen.observed_on}*".replace("|", r"\|")
+                if seen
+                else "not observed yet"
+            )
+            lines.append(
+                f"| [{found.text}]({page}.md#{found.id}) | {observed} | `{found.node_id}` |"
+            )
         lines.append("")
     return "\n".join(lines)
 

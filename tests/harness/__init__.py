@@ -9,11 +9,12 @@ from harness.claims import Claim, claim, collect_claims
 from harness.cluster import RoundRobin
 from harness.processes import AppProcess, gunicorn_command, run_to_exit
 from harness.services import PostgresServer, RedisServer, find_binary
-from harness.traffic import Traffic, crash_under_traffic
+from harness.traffic import Crash, Traffic, crash_under_traffic
 
 __all__ = [
     "AppProcess",
     "Claim",
+    "Crash",
     "PostgresServer",
     "RedisServer",
     "RoundRobin",
