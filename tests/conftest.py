@@ -219,7 +219,7 @@ def observe(request: pytest.FixtureRequest) -> Callable[..., None]:
     stores the record of each passing proof for its claim box.
     """
     if request.node.get_closest_marker("claim") is None:
-        raise pytest.UsageError(f"{request.node.nodeid}: only a proof with a claim can observe")
+        raise pytest.UsageError(f"{request.node.nodeid}: only a proof (a claim) can observe")
 
     def record(*, bad: str, good: str) -> None:
         request.node.stash[OBSERVED] = (check_text("bad", bad), check_text("good", good))
