@@ -235,13 +235,13 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if report.when != "call" or not report.passed or marker is None:
         return report
     observed = item.stash.get(OBSERVED, None)
-    if observed is None:
+    if observed is None and os.environ.get(SWAP_TWINS) != "1":
         report.outcome = "failed"
         report.longrepr = (
             f"{item.nodeid}: the proof passed but recorded no observation; call "
             f"observe(bad=..., good=...) with what it measured for each twin"
         )
-    else:
+    elif observed is not None:
         _passed[marker.kwargs["id"]] = observed
     return report
 
