@@ -72,15 +72,17 @@ EXAMPLE = "{name}"
     "{claim_id}",
     "{todo}: the one sentence this proof proves: what the bad twin loses, the good keeps.",
 )
-def test_{function}(start_app):
+def test_{function}(start_app, observe):
     """{todo}: what the proof does, in one sentence; the page shows it above the code."""
     bad = start_app(f"{{EXAMPLE}}/bad")
     good = start_app(f"{{EXAMPLE}}/good")
 
     # Do to both twins what the claim is about, as a platform would: restart(),
     # crash_and_restart(), send_signal(signal.SIGTERM), or two copies with start_copies(...).
-    for app in (bad, good):
-        assert requests.get(f"{{app.url}}/", timeout=5).status_code == 200
+    answers = [requests.get(f"{{app.url}}/", timeout=5).status_code for app in (bad, good)]
+
+    # Record what you measured, for the claim box, before asserting on it.
+    observe(bad=f"answered {{answers[0]}}", good=f"answered {{answers[1]}}")
 
     # Then assert both directions: the bad twin shows the failure, the good twin does not.
     # Swapping the twins must make this proof fail: check it with tests/swap_check.py.
