@@ -82,8 +82,8 @@ def test_admin_script_with_its_own_settings_hits_the_wrong_database(
     observe(
         bad=f"said {bad['said']!r}; production kept {len(bad['production tasks left'])} of 3 "
         f"tasks, the developer's database {len(bad_dev)} of 1",
-        good=f"said {good['said']!r}; production kept {good['production tasks left']}, the "
-        f"developer's database {len(good_dev)} of 1",
+        good=f"said {good['said']!r}; production kept {len(good['production tasks left'])} of 3 "
+        f"tasks (its open one), the developer's database {len(good_dev)} of 1",
     )
 
     everything = ["write the report", "book the room", "send the invoice"]
