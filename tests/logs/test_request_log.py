@@ -136,6 +136,7 @@ def test_log_files_go_with_the_container(start_app, observe):
             requests.get(
                 f"{app.url}/orders/1002", headers={"X-Request-Id": request_id}, timeout=5
             ).raise_for_status()
+        while_running = ids(request_events(app.output()))
         app.stop()
         in_file = ids(events_on_disk(app.disk))
         collected, old_disk = app.log_path, app.disk
@@ -143,6 +144,7 @@ def test_log_files_go_with_the_container(start_app, observe):
         app.start()
         shutil.rmtree(old_disk)
         seen[twin] = {
+            "collected while it ran": while_running,
             "written to its own file": in_file,
             "collected": ids(request_events(collected.read_text())),
             "in the new container": ids(events_on_disk(app.disk)),
@@ -153,17 +155,20 @@ def test_log_files_go_with_the_container(start_app, observe):
         bad=f"wrote {len(bad['written to its own file'])} of 20 events to its file; the "
         f"collected stream held {len(bad['collected'])}, the new container "
         f"{len(bad['in the new container'])}",
-        good=f"the collected stream held {len(good['collected'])} of 20 events after the "
-        f"container was replaced; its own files held {len(good['written to its own file'])}",
+        good=f"the collected stream held {len(good['collected while it ran'])} of 20 events "
+        f"while it ran and {len(good['collected'])} after the container was replaced; its own "
+        f"files held {len(good['written to its own file'])}",
     )
 
     assert bad == {
+        "collected while it ran": [],
         "written to its own file": sent,
         "collected": [],
         "in the new container": [],
         "old directory left": False,
     }
     assert good == {
+        "collected while it ran": sent,
         "written to its own file": [],
         "collected": sent,
         "in the new container": [],
