@@ -18,6 +18,12 @@ LOST_RACE = re.compile(
 )
 
 
+def said(output: str) -> str:
+    """The last line a one-off process printed, cut short for an observation."""
+    lines = output.strip().splitlines()
+    return lines[-1][:70] if lines else ""
+
+
 def schema(database_url: str) -> tuple[list[tuple], list[tuple]]:
     """The tables and columns of the app's schema, and the migrations recorded (with times)."""
     with psycopg.connect(database_url) as db:
@@ -68,10 +74,11 @@ def start_together(boot, twin: str, database_url: str) -> list:
 @claim(
     "migrate-on-boot-races",
     "Web processes that migrate as they boot race each other: of four started at once "
-    "against one PostgreSQL, three crash on the same CREATE TABLE. Migrated once by a one-off "
-    "process before they start, all four serve.",
+    "against one PostgreSQL, while their migrations overlap (the proof holds that window open "
+    "with a lock, as a slow migration does), three crash on the same CREATE TABLE and one "
+    "serves. Migrated once by a one-off process before they start, all four serve.",
 )
-def test_web_processes_that_migrate_on_boot_race(boot, flask_command, database_url):
+def test_web_processes_that_migrate_on_boot_race(boot, flask_command, database_url, observe):
     """Start four copies of each twin at the same moment; the good twin's one-off migration
     runs first, on its own."""
     bad = start_together(boot, "bad", database_url)
@@ -84,6 +91,19 @@ def test_web_processes_that_migrate_on_boot_race(boot, flask_command, database_u
     migrated = flask_command(f"{EXAMPLE}/good", "migrate", {"DATABASE_URL": database_url})
     good = start_together(boot, "good", database_url)
     good_outcomes = [copy.outcome() for copy in good]
+    notes = [
+        requests.post(f"{c.app.url}/notes", json={"body": "hi"}, timeout=5).status_code
+        for c in good
+        if c.outcome() == "serving"
+    ]
+    lost_race = sum(bool(LOST_RACE.search(log)) for log in crash_logs)
+    observe(
+        bad=f"of 4 web processes started together, {bad_outcomes.count('crashed')} crashed "
+        f"({lost_race} on CREATE TABLE notes) and {bad_outcomes.count('serving')} served",
+        good=f"the one-off migration said {said(migrated.output)!r}; then "
+        f"{good_outcomes.count('serving')} of 4 web processes served, and {notes.count(201)} "
+        "stored a note",
+    )
 
     assert bad_outcomes == ["crashed", "crashed", "crashed", "serving"]
     assert all(LOST_RACE.search(log) for log in crash_logs), [
@@ -91,8 +111,7 @@ def test_web_processes_that_migrate_on_boot_race(boot, flask_command, database_u
     ]
     assert migrated.code == 0, migrated.output
     assert good_outcomes == ["serving"] * COPIES
-    notes = [requests.post(f"{c.app.url}/notes", json={"body": "hi"}, timeout=5) for c in good]
-    assert [note.status_code for note in notes] == [201] * COPIES
+    assert notes == [201] * COPIES
 
 
 @claim(
@@ -102,7 +121,7 @@ def test_web_processes_that_migrate_on_boot_race(boot, flask_command, database_u
     "process changes the schema just by starting.",
 )
 def test_one_off_migration_runs_once_and_again_changes_nothing(
-    start_app, flask_command, database_url
+    start_app, flask_command, database_url, observe
 ):
     """Start the good web process on an empty database, run `flask --app app migrate` twice
     with the same environment, and compare the schema after each step; then start the bad
@@ -118,16 +137,32 @@ def test_one_off_migration_runs_once_and_again_changes_nothing(
     after_second = schema(database_url)
     after_migrating = requests.post(f"{web.url}/notes", json={"body": "hi"}, timeout=5)
 
-    assert before_migrating.status_code == 503
-    assert after_web_start == empty
-    assert (first.code, first.output.strip()) == (0, "applied migrations [1, 2]")
-    assert (second.code, second.output.strip()) == (0, "nothing to migrate: schema up to date")
-    assert after_first != empty
-    assert after_second == after_first
-    assert after_migrating.status_code == 201
-
     with psycopg.connect(database_url, autocommit=True) as db:
         db.execute("drop schema public cascade")
         db.execute("create schema public")
     start_app(f"{EXAMPLE}/bad", env=env)
-    assert schema(database_url)[1] != []
+    after_bad_start = schema(database_url)
+    versions = {
+        "good web start": [row[0] for row in after_web_start[1]],
+        "first one-off": [row[0] for row in after_first[1]],
+        "second one-off": [row[0] for row in after_second[1]],
+        "bad web start": [row[0] for row in after_bad_start[1]],
+    }
+    observe(
+        bad=f"starting the web process alone recorded migrations {versions['bad web start']}",
+        good=f"the web process alone recorded {versions['good web start']} and answered "
+        f"{before_migrating.status_code}; the one-off recorded {versions['first one-off']}; run "
+        f"again it said {said(second.output)!r} and the schema "
+        f"{'was unchanged' if after_second == after_first else 'changed'}",
+    )
+
+    assert before_migrating.status_code == 503
+    assert after_web_start == empty
+    assert (first.code, first.output.strip()) == (0, "applied migrations [1, 2]")
+    assert (second.code, second.output.strip()) == (0, "nothing to migrate: schema up to date")
+    assert versions["first one-off"] == [1, 2]
+    assert after_first != empty
+    assert after_second == after_first
+    assert after_migrating.status_code == 201
+    assert versions["bad web start"] == [1, 2]
+    assert after_bad_start[0] == after_first[0]

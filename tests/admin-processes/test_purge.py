@@ -17,9 +17,10 @@ def purge_done(folder: Path, port: int) -> list[str]:
     return [sys.executable, str(folder / "purge_done.py")]
 
 
-def count_tasks(database_url: str) -> int:
+def titles(database_url: str) -> list[str]:
+    """The titles of the tasks left in a database, oldest first."""
     with psycopg.connect(database_url) as db:
-        return db.execute("select count(*) from tasks").fetchone()[0]
+        return [title for (title,) in db.execute("select title from tasks order by id")]
 
 
 def run_purge(start_app, flask_command, twin: str, prod_url: str, dev_url: str) -> dict:
@@ -44,22 +45,24 @@ def run_purge(start_app, flask_command, twin: str, prod_url: str, dev_url: str) 
     tasks = requests.get(f"{web.url}/tasks", timeout=5).json()["tasks"]
     return {
         "said": purged.output.strip(),
-        "production tasks left": len(tasks),
-        "developer's tasks left": count_tasks(dev_url),
+        "production tasks left": [task["title"] for task in tasks],
+        "developer's tasks left": titles(dev_url),
     }
 
 
 @claim(
     "admin-script-wrong-database",
-    "An admin script with connection settings of its own runs against the wrong database: "
-    "run in production, it deletes a developer's data and leaves production untouched. The "
-    "same script reading the app's environment cleans up production and nothing else.",
+    "An admin script with connection settings of its own runs against the database it names, "
+    "not the app's: run beside the production web process, on a server that also holds the "
+    "developer's database, it deletes the developer's finished task and leaves production "
+    "untouched. The same script reading the app's DATABASE_URL deletes production's finished "
+    "tasks and nothing else.",
 )
 def test_admin_script_with_its_own_settings_hits_the_wrong_database(
-    start_app, flask_command, other_database_url
+    start_app, flask_command, other_database_url, observe
 ):
     """Run each twin's `purge_done.py` as a one-off process beside its web process, with the
-    web process's environment, and count the tasks left in each database."""
+    web process's environment, and read the tasks left in each database."""
     bad = run_purge(
         start_app,
         flask_command,
@@ -75,13 +78,22 @@ def test_admin_script_with_its_own_settings_hits_the_wrong_database(
         other_database_url("tasks_dev"),
     )
 
+    bad_dev, good_dev = bad["developer's tasks left"], good["developer's tasks left"]
+    observe(
+        bad=f"said {bad['said']!r}; production kept {len(bad['production tasks left'])} of 3 "
+        f"tasks, the developer's database {len(bad_dev)} of 1",
+        good=f"said {good['said']!r}; production kept {len(good['production tasks left'])} of 3 "
+        f"tasks (its open one), the developer's database {len(good_dev)} of 1",
+    )
+
+    everything = ["write the report", "book the room", "send the invoice"]
     assert bad == {
         "said": "deleted 1 finished tasks",
-        "production tasks left": 3,
-        "developer's tasks left": 0,
+        "production tasks left": everything,
+        "developer's tasks left": [],
     }
     assert good == {
         "said": "deleted 2 finished tasks",
-        "production tasks left": 1,
-        "developer's tasks left": 1,
+        "production tasks left": ["send the invoice"],
+        "developer's tasks left": ["try the purge script"],
     }

@@ -1,4 +1,4 @@
-"""A to-do list in PostgreSQL. Its admin tasks live next to it and share its config."""
+"""A to-do list in PostgreSQL, with a one-off admin script, purge_done.py, beside it."""
 
 import os
 import sys
