@@ -107,8 +107,8 @@ def test_kill_9_loses_acknowledged_hits_only_in_memory(start_app, redis_url, obs
     good_numbers = answers(good.acknowledged)
     observe(
         bad=f"{len(bad.before)} hits acknowledged before the kill, {len(bad.after)} after the "
-        f"restart; the count afterwards was {bad_kept}: the new process numbered its hits "
-        f"from {answers(bad.after)[0] if bad.after else '-'}",
+        f"restart; the count afterwards was {bad_kept}, the new process's own hits "
+        f"({answers(bad.after)[0] - 1 if bad.after else '?'} in between, {len(bad.after)} after)",
         good=f"{len(good.before)} hits acknowledged before the kill, {len(good.after)} after "
         f"the restart, {len(set(good_numbers))} distinct numbers in all; the count afterwards "
         f"was {good_kept}",

@@ -40,7 +40,8 @@ def test_scratch_files_do_not_outlive_the_request(start_app, redis_url, observe)
             left[twin].append(len(files_on_disk(app)))
     temp_used = temp.stat().st_mtime_ns != temp_touched_at
     observe(
-        bad=f"files on its disk after reports 1 to 20: {left['bad'][0]} to {left['bad'][-1]}",
+        bad=f"files left on its disk: {left['bad'][0]} after the first report, "
+        f"{left['bad'][-1]} after the 20th",
         good=f"files on its disk after each of 20 reports: {max(left['good'])}; its temp folder "
         f"was {'written to and emptied' if temp_used else 'never written to'}",
     )
