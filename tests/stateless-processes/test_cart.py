@@ -1,5 +1,6 @@
 """Proofs for the cart: a session kept in process memory vs in Redis with an expiry."""
 
+import json
 import time
 
 import requests
@@ -9,10 +10,17 @@ from harness import claim, crash_under_traffic
 EXAMPLE = "stateless-processes/cart"
 
 
-def add_items(client: requests.Session, url: str, items: list[str]) -> None:
-    """Put each item into the visitor's cart, keeping its cookie in `client`."""
+def add_items(client: requests.Session, url: str, items: list[str]) -> list[str]:
+    """Put each item into the visitor's cart, keeping its cookie in `client`.
+
+    Returns the cart the app answered to the last one.
+    """
+    answered: list[str] = []
     for item in items:
-        assert client.post(f"{url}/cart/items", json={"item": item}, timeout=5).status_code == 201
+        response = client.post(f"{url}/cart/items", json={"item": item}, timeout=5)
+        assert response.status_code == 201
+        answered = response.json()["items"]
+    return answered
 
 
 def cart(client: requests.Session, url: str) -> list[str]:
@@ -25,27 +33,36 @@ def cart(client: requests.Session, url: str) -> list[str]:
     "A cart kept in a dictionary of the process is empty after a restart; "
     "a cart kept in Redis is still there.",
 )
-def test_restart_empties_the_memory_cart(start_app, redis_url):
+def test_restart_empties_the_memory_cart(start_app, redis_url, observe):
     """Fill a cart on each twin, restart both, and ask for the cart with the same cookie."""
     bad = start_app(f"{EXAMPLE}/bad")
     good = start_app(f"{EXAMPLE}/good", env={"REDIS_URL": redis_url})
     shopper = requests.Session()
-    add_items(shopper, bad.url, ["tea", "milk"])
-    add_items(shopper, good.url, ["tea", "milk"])
+    bad_before = add_items(shopper, bad.url, ["tea", "milk"])
+    good_before = add_items(shopper, good.url, ["tea", "milk"])
 
     bad.restart()
     good.restart()
+    bad_after, good_after = cart(shopper, bad.url), cart(shopper, good.url)
+    observe(
+        bad=f"cart before the restart: {', '.join(bad_before)}; after it, with the same "
+        f"cookie: {', '.join(bad_after) or 'empty'}",
+        good=f"cart before the restart: {', '.join(good_before)}; after it, with the same "
+        f"cookie: {', '.join(good_after) or 'empty'}",
+    )
 
-    assert cart(shopper, bad.url) == []
-    assert cart(shopper, good.url) == ["tea", "milk"]
+    assert bad_before == good_before == ["tea", "milk"]
+    assert bad_after == []
+    assert good_after == ["tea", "milk"]
 
 
 @claim(
     "cart-round-robin",
-    "Behind a load balancer without sticky sessions, a cart kept in memory is split "
-    "between the copies and each shows only part of it; a cart in Redis is whole on every copy.",
+    "Behind a round-robin load balancer without sticky sessions, a cart kept in memory is "
+    "split between the copies and each shows only part of it; a cart in Redis is whole on "
+    "every copy.",
 )
-def test_round_robin_splits_the_memory_cart(start_copies, redis_url):
+def test_round_robin_splits_the_memory_cart(start_copies, redis_url, observe):
     """Add four items through a round-robin over two copies, then ask each copy for the cart."""
     bad = start_copies(f"{EXAMPLE}/bad")
     good = start_copies(f"{EXAMPLE}/good", env={"REDIS_URL": redis_url})
@@ -53,55 +70,108 @@ def test_round_robin_splits_the_memory_cart(start_copies, redis_url):
 
     for balancer in (bad, good):
         for item in items:
-            balancer.post("/cart/items", json={"item": item})
+            assert balancer.post("/cart/items", json={"item": item}).status_code == 201
+    bad_carts = [bad.get("/cart").json()["items"] for _ in range(2)]
+    good_carts = [good.get("/cart").json()["items"] for _ in range(2)]
+    observe(
+        bad=f"added {', '.join(items)}; the first copy shows {', '.join(bad_carts[0])}, the "
+        f"second {', '.join(bad_carts[1])}",
+        good=f"added the same; the first copy shows {', '.join(good_carts[0])}, the second "
+        f"{', '.join(good_carts[1])}",
+    )
 
-    assert [bad.get("/cart").json()["items"] for _ in range(2)] == [
-        ["tea", "bread"],
-        ["milk", "jam"],
-    ]
-    assert [good.get("/cart").json()["items"] for _ in range(2)] == [items, items]
+    assert bad_carts == [["tea", "bread"], ["milk", "jam"]]
+    assert good_carts == [items, items]
 
 
-def items_after_kill_9(start_app, redis_url: str, twin: str) -> tuple[int, int]:
-    """Items acknowledged around a kill -9, and the items the cart holds afterwards."""
+def item_of(response: requests.Response) -> str:
+    """The item an acknowledged `POST /cart/items` added, read from the request itself."""
+    return json.loads(response.request.body)["item"]
+
+
+def kill_9_while_shopping(start_app, redis_url: str, twin: str):
+    """Add numbered items while the process is killed with SIGKILL and started again.
+
+    Returns the items acknowledged before the kill (the first one included),
+    the items acknowledged after the restart, every item whose request had not
+    ended when the kill started, and the cart the app holds afterwards.
+    """
     app = start_app(f"{EXAMPLE}/{twin}", env={"REDIS_URL": redis_url})
     shopper = requests.Session()
-    add_items(shopper, app.url, ["first"])
-    traffic = crash_under_traffic(
-        app, lambda: shopper.post(f"{app.url}/cart/items", json={"item": "x"}, timeout=5)
-    )
-    return traffic.acknowledged + 1, len(cart(shopper, app.url))
+    add_items(shopper, app.url, ["item-0"])  # the cookie every later request sends
+    names: list[str] = []  # names[i] is the item of crash.traffic.sent[i]
+
+    def add() -> requests.Response:
+        names.append(f"item-{len(names) + 1}")
+        return shopper.post(f"{app.url}/cart/items", json={"item": names[-1]}, timeout=5)
+
+    crash = crash_under_traffic(app, add)
+    assert len(names) == len(crash.traffic.sent)
+    before = {"item-0"} | {item_of(response) for response in crash.before}
+    after = {item_of(response) for response in crash.after}
+    since = {
+        name
+        for name, sent in zip(names, crash.traffic.sent, strict=True)
+        if sent.finished >= crash.killed_at
+    }
+    return before, after, since, cart(shopper, app.url)
 
 
 @claim(
     "cart-kill-9",
     "When the process is killed with SIGKILL under traffic, a cart in Redis keeps every item "
-    "the app acknowledged; a cart in memory loses all of them.",
+    "the app acknowledged, before the kill and after it; a cart in memory loses every item "
+    "acknowledged before the kill and holds only items added since.",
 )
-def test_kill_9_keeps_acknowledged_items_only_in_redis(start_app, redis_url):
-    """Keep adding items while the process is killed and restarted; count what remains."""
-    bad_acknowledged, bad_kept = items_after_kill_9(start_app, redis_url, "bad")
-    good_acknowledged, good_kept = items_after_kill_9(start_app, redis_url, "good")
+def test_kill_9_keeps_acknowledged_items_only_in_redis(start_app, redis_url, observe):
+    """Keep adding numbered items while the process is killed and restarted; read the cart.
 
-    assert bad_kept < bad_acknowledged
-    assert good_kept >= good_acknowledged > 1
+    Each item has its own name, so the proof checks each acknowledged item by
+    name: those acknowledged before the kill, and those after the restart.
+    """
+    bad_before, bad_after, bad_since, bad_cart = kill_9_while_shopping(start_app, redis_url, "bad")
+    good_before, good_after, _, good_cart = kill_9_while_shopping(start_app, redis_url, "good")
+    kept = set(bad_cart), set(good_cart)
+    observe(
+        bad=f"kept {len(bad_before & kept[0])} of {len(bad_before)} items acknowledged before "
+        f"the kill and {len(bad_after & kept[0])} of {len(bad_after)} after the restart",
+        good=f"kept {len(good_before & kept[1])} of {len(good_before)} items acknowledged "
+        f"before the kill and {len(good_after & kept[1])} of {len(good_after)} after the restart",
+    )
+
+    assert len(bad_before) > 1 and bad_after and len(good_before) > 1 and good_after
+    # In memory: not one item acknowledged before the kill is left; the cart holds the
+    # items the new process acknowledged, and nothing that was not sent after the kill.
+    assert bad_before & kept[0] == set()
+    assert bad_after <= kept[0] <= bad_since
+    # In Redis: every item acknowledged before the kill, and every one after, is there.
+    assert good_before <= kept[1]
+    assert good_after <= kept[1]
 
 
 @claim(
     "cart-expiry",
-    "An abandoned cart in Redis expires after CART_TTL_SECONDS; "
-    "one in a dictionary of the process stays in memory until the process dies.",
+    "An abandoned cart in Redis is gone once CART_TTL_SECONDS have passed since its last "
+    "item was added; one in a dictionary of the process is still there after the same wait.",
 )
-def test_abandoned_carts_expire_only_in_redis(start_app, redis_url):
+def test_abandoned_carts_expire_only_in_redis(start_app, redis_url, observe):
     """Start both twins with a one-second expiry, fill a cart, wait two seconds, ask again."""
     env = {"REDIS_URL": redis_url, "CART_TTL_SECONDS": "1"}
     bad = start_app(f"{EXAMPLE}/bad", env=env)
     good = start_app(f"{EXAMPLE}/good", env=env)
     shopper = requests.Session()
-    add_items(shopper, bad.url, ["tea"])
-    add_items(shopper, good.url, ["tea"])
+    bad_added = add_items(shopper, bad.url, ["tea"])
+    good_added = add_items(shopper, good.url, ["tea"])
 
     time.sleep(2)
+    bad_later, good_later = cart(shopper, bad.url), cart(shopper, good.url)
+    observe(
+        bad=f"CART_TTL_SECONDS=1 (ignored); cart {', '.join(bad_added)}; 2 s later: "
+        f"{', '.join(bad_later) or 'empty'}",
+        good=f"CART_TTL_SECONDS=1; cart {', '.join(good_added)}; 2 s later: "
+        f"{', '.join(good_later) or 'empty'}",
+    )
 
-    assert cart(shopper, bad.url) == ["tea"]
-    assert cart(shopper, good.url) == []
+    assert bad_added == good_added == ["tea"]
+    assert bad_later == ["tea"]
+    assert good_later == []

@@ -12,6 +12,11 @@ def post_hits(url: str, times: int) -> list[int]:
     return [requests.post(f"{url}/hits", timeout=5).json()["hits"] for _ in range(times)]
 
 
+def read_hits(url: str) -> int:
+    """The total the app answers, without counting a hit."""
+    return requests.get(f"{url}/hits", timeout=5).json()["hits"]
+
+
 @claim(
     "counter-restart",
     "A count kept in process memory is lost when the process restarts; "
@@ -21,43 +26,57 @@ def test_restart_loses_memory_but_not_redis(start_app, redis_url, observe):
     """Count 5 hits on each twin, restart both processes, and read the totals again."""
     bad = start_app(f"{EXAMPLE}/bad")
     good = start_app(f"{EXAMPLE}/good", env={"REDIS_URL": redis_url})
-    post_hits(bad.url, 5)
-    post_hits(good.url, 5)
+    bad_counted = post_hits(bad.url, 5)
+    good_counted = post_hits(good.url, 5)
 
     bad.restart()
     good.restart()
-    bad_after = requests.get(f"{bad.url}/hits", timeout=5).json()
-    good_after = requests.get(f"{good.url}/hits", timeout=5).json()
+    bad_after, good_after = read_hits(bad.url), read_hits(good.url)
     observe(
-        bad=f"counted 5 hits; after the restart it answered {bad_after}",
-        good=f"counted 5 hits; after the restart it answered {good_after}",
+        bad=f"counted hits {bad_counted[0]} to {bad_counted[-1]}; after the restart it "
+        f"answered a total of {bad_after}",
+        good=f"counted hits {good_counted[0]} to {good_counted[-1]}; after the restart it "
+        f"answered a total of {good_after}",
     )
 
-    assert bad_after == {"hits": 0}
-    assert good_after == {"hits": 5}
+    assert bad_counted == good_counted == [1, 2, 3, 4, 5]
+    assert bad_after == 0
+    assert good_after == 5
 
 
 @claim(
     "counter-copies-disagree",
-    "Two copies of a process that counts in memory each see part of the traffic and "
-    "disagree on the total; copies that count in Redis agree on every answer.",
+    "Behind a round-robin, two copies of a process that counts in memory each count only the "
+    "hits they served and disagree on the total; copies that count in Redis number every hit "
+    "once and report the same, true total.",
 )
 def test_two_copies_disagree_in_memory_but_agree_in_redis(start_copies, redis_url, observe):
-    """Run two copies of each twin behind a round-robin, send 10 hits, and ask each copy."""
+    """Run two copies of each twin behind a round-robin, send 11 hits, and ask each copy.
+
+    With an odd number of hits the first copy served one more than the second,
+    so two copies that count for themselves cannot agree.
+    """
     bad = start_copies(f"{EXAMPLE}/bad")
     good = start_copies(f"{EXAMPLE}/good", env={"REDIS_URL": redis_url})
 
-    bad_answers = [bad.post("/hits").json()["hits"] for _ in range(10)]
-    good_answers = [good.post("/hits").json()["hits"] for _ in range(10)]
+    bad_answers = [bad.post("/hits").json()["hits"] for _ in range(11)]
+    good_answers = [good.post("/hits").json()["hits"] for _ in range(11)]
+    # The 12th request goes to the second copy, the 13th to the first.
+    bad_totals = [bad.get("/hits").json()["hits"] for _ in range(2)]
+    good_totals = [good.get("/hits").json()["hits"] for _ in range(2)]
     observe(
-        bad=f"answered {bad_answers} to 10 hits alternating between two copies",
-        good=f"answered {good_answers} to the same 10 hits",
+        bad=f"numbered 11 hits {', '.join(map(str, bad_answers))}; asked for the total, the "
+        f"copies answered {bad_totals[0]} and {bad_totals[1]}",
+        good=f"numbered 11 hits {', '.join(map(str, good_answers))}; asked for the total, "
+        f"the copies answered {good_totals[0]} and {good_totals[1]}",
     )
 
-    assert bad_answers == [1, 1, 2, 2, 3, 3, 4, 4, 5, 5]
-    assert [bad.get("/hits").json()["hits"] for _ in range(2)] == [5, 5]
-    assert good_answers == list(range(1, 11))
-    assert [good.get("/hits").json()["hits"] for _ in range(2)] == [10, 10]
+    # In memory, each copy numbers only its own hits, and their totals differ.
+    assert bad_answers == [1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6]
+    assert bad_totals == [5, 6]
+    # In Redis, the copies number the hits 1 to 11 between them and both report 11.
+    assert good_answers == list(range(1, 12))
+    assert good_totals == [11, 11]
 
 
 def answers(responses: list[requests.Response]) -> list[int]:
@@ -81,25 +100,34 @@ def test_kill_9_loses_acknowledged_hits_only_in_memory(start_app, redis_url, obs
         app = start_app(f"{EXAMPLE}/{twin}", env={"REDIS_URL": redis_url})
         url = f"{app.url}/hits"
         crash = crash_under_traffic(app, lambda url=url: requests.post(url, timeout=5))
-        kept = requests.get(f"{app.url}/hits", timeout=5).json()["hits"]
-        seen[twin] = crash, kept
+        seen[twin] = crash, read_hits(app.url)
     (bad, bad_kept), (good, good_kept) = seen["bad"], seen["good"]
-    bad_not_before = len(bad.acknowledged) - len(bad.before)
+    # Acknowledged in the moment between the kill and the restart: by either process.
+    bad_between = len(bad.acknowledged) - len(bad.before) - len(bad.after)
+    good_numbers = answers(good.acknowledged)
     observe(
-        bad=f"{len(bad.before)} hits acknowledged before the kill; afterwards the count was "
-        f"{bad_kept}, only hits the new process served (at most {bad_not_before})",
-        good=f"{len(good.before)} hits acknowledged before the kill and {len(good.after)} after "
-        f"the restart; afterwards the count was {good_kept}, every acknowledged hit included",
+        bad=f"{len(bad.before)} hits acknowledged before the kill, {len(bad.after)} after the "
+        f"restart; the count afterwards was {bad_kept}, the new process's own hits "
+        f"({answers(bad.after)[0] - 1 if bad.after else '?'} in between, {len(bad.after)} after)",
+        good=f"{len(good.before)} hits acknowledged before the kill, {len(good.after)} after "
+        f"the restart, {len(set(good_numbers))} distinct numbers in all; the count afterwards "
+        f"was {good_kept}",
     )
 
     # Before the kill, both twins numbered their hits 1, 2, 3, ...
     for crash in (bad, good):
+        assert crash.before and crash.after
         assert answers(crash.before) == list(range(1, len(crash.before) + 1))
-    # In memory, the new process counts only what it served itself: none of the hits
-    # acknowledged before the kill is in the count.
-    assert bad.after and bad_kept <= bad_not_before
-    # In Redis, each acknowledged hit has its own number, and the count covers them all.
-    good_answers = answers(good.acknowledged)
-    assert good.after and len(set(good_answers)) == len(good_answers)
+    # In memory, the new process counts from zero: its numbers after the restart run on
+    # one by one from no more than the few hits of the moment in between, and the count is
+    # its own last number. Had it kept the hits acknowledged before the kill, its numbers
+    # would start above them.
+    after = answers(bad.after)
+    assert after == list(range(after[0], after[0] + len(after)))
+    assert after[0] - 1 <= bad_between
+    assert bad_kept == after[-1]
+    # In Redis, each acknowledged hit, before and after, has its own number, the numbering
+    # goes on after the restart, and the count covers every number answered.
+    assert len(set(good_numbers)) == len(good_numbers)
     assert min(answers(good.after)) > len(good.before)
-    assert good_kept >= max(good_answers) and good_kept >= len(good_answers)
+    assert good_kept >= max(good_numbers)
