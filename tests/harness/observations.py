@@ -50,8 +50,7 @@ class Observation:
         ```python
         from harness.observations import Observation
 
-        seen = Observation(bad="kept 0 of 37", good="kept 41 of 41", observed_on="2026-12-01",
-                           fingerprint="0" * 64)
+        seen = Observation("kept 0 of 37", "kept 41 of 41", "2026-12-01", "0" * 64)
         assert seen.bad.startswith("kept 0")
         ```
     """
