@@ -50,7 +50,7 @@ def test_managed_redis_needs_only_a_new_url(start_app, redis_servers, observe):
         bad=f"local Redis: {answers['bad', 'local']}; managed Redis: {answers['bad', 'managed']}"
         f"{', logged AuthenticationError' if refused else ''}",
         good=f"local Redis: {answers['good', 'local']}; managed Redis: "
-        f"{answers['good', 'managed']}, database 5 holds {in_database_5}",
+        f"{answers['good', 'managed']}, database 5 holds {[n.decode() for n in in_database_5]}",
     )
 
     assert answers == {

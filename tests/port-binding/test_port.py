@@ -84,8 +84,8 @@ def test_two_copies_run_side_by_side_only_with_port_from_env(observe):
         bad=f"given ports {list(bad_ports)}: first copy {bad_started[0]}, second copy "
         f"{bad_started[1]}{' (Address already in use)' if bad_in_use else ''}; "
         f"the given ports answered {bad_hello}",
-        good=f"given ports {list(good_ports)}: copies {good_started[0]} and {good_started[1]}; "
-        f"the given ports answered {good_hello}",
+        good=f"given ports {list(good_ports)}: first copy {good_started[0]}, second copy "
+        f"{good_started[1]}; the given ports answered {good_hello}",
     )
 
     assert good_started == [f"listening at 0.0.0.0:{port}" for port in good_ports]
