@@ -37,7 +37,7 @@ def greet(url: str) -> object:
     "nothing listens on the port: it answers only once a separate web server, started apart "
     "from it, loads it.",
 )
-def test_only_the_self_contained_app_serves_when_run_as_a_process(start_app, observe):
+def test_only_the_self_contained_app_serves_when_run_as_a_process(start_app, launch, observe):
     """Run each twin as `python app.py` with a free port in PORT and greet it there; then load
     the bad twin into a separate server, as a host would."""
     port = free_port()
@@ -46,18 +46,20 @@ def test_only_the_self_contained_app_serves_when_run_as_a_process(start_app, obs
     took = time.monotonic() - started
     bad_on_port = greet(f"http://127.0.0.1:{port}")
 
-    good = start_app(f"{EXAMPLE}/good", env={"PORT": str(port)}, command=serve_itself, port=port)
-    good_on_port = greet(good.url)
+    _, good_started = launch(f"{EXAMPLE}/good", env={"PORT": str(port)}, command=serve_itself)
+    good_on_port = greet(f"http://127.0.0.1:{port}")
 
     host = start_app(f"{EXAMPLE}/bad", command=hosted)
     hosted_answer = greet(host.url)
     observe(
         bad=f"`python app.py` exited with status {left.code} after {took:.1f} s; the port: "
         f"{bad_on_port}; loaded by a separate gunicorn: {hosted_answer}",
-        good=f"`python app.py` kept running and answered on the port: {good_on_port}",
+        good=f"`python app.py` kept running, {good_started}, and answered on the port: "
+        f"{good_on_port}",
     )
 
     assert left.code == 0
     assert bad_on_port == "refused"
+    assert good_started == f"listening at 0.0.0.0:{port}"
     assert good_on_port == {"greeting": "Hello, Ada!"}
     assert hosted_answer == {"greeting": "Hello, Ada!"}

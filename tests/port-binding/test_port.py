@@ -1,21 +1,16 @@
 """Proofs for Factor VII: a port from the environment vs a port written into the code."""
 
-import re
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import requests
 
-from harness import AppProcess, claim
-from harness.processes import close_all
+from harness import claim
 from harness.services import free_port
 
 EXAMPLE = "port-binding/port"
 FIXED_PORT = 5917
 """The port the bad twin writes into its code (unusual, so that test runs rarely meet it)."""
-LISTENING = re.compile(r"Listening at: http://([\d.]+:\d+)")
 
 
 def serve_itself(example: Path, port: int) -> list[str]:
@@ -41,43 +36,24 @@ def hello(port: int) -> str:
     return answer.json()["greeting"]
 
 
-def launch(app: AppProcess, timeout: float = 20.0) -> str:
-    """Start a copy and wait until it listens or exits: "listening at ADDRESS" or "exit N"."""
-    process: subprocess.Popen[bytes] = app.spawn()
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = LISTENING.search(app.output())
-        if found:
-            return f"listening at {found.group(1)}"
-        if process.poll() is not None:
-            return f"exit {process.returncode}"
-        time.sleep(0.05)
-    return "still starting"
-
-
 @claim(
     "port-from-env",
     "Started twice from the same files with two values of PORT, the good app runs as two "
     "processes side by side, each on its own port; the bad app ignores PORT, and its second "
     'copy fails with "Address already in use" and exits.',
 )
-def test_two_copies_run_side_by_side_only_with_port_from_env(observe):
+def test_two_copies_run_side_by_side_only_with_port_from_env(launch, observe):
     """Start two copies of each twin from the same files with `python app.py`, each given its
     own free port in PORT; see where each listens, whether it stays up, and greet each port."""
-    seen, apps = {}, []
-    try:
-        for twin in ("bad", "good"):
-            ports = two_free_ports()
-            copies = [
-                AppProcess(f"{EXAMPLE}/{twin}", env={"PORT": str(p)}, command=serve_itself)
-                for p in ports
-            ]
-            apps += copies
-            started = [launch(copy) for copy in copies]
-            in_use = "Address already in use" in copies[1].output()
-            seen[twin] = ports, started, in_use, [hello(p) for p in ports]
-    finally:
-        close_all(apps)
+    seen = {}
+    for twin in ("bad", "good"):
+        ports = two_free_ports()
+        copies = [
+            launch(f"{EXAMPLE}/{twin}", env={"PORT": str(p)}, command=serve_itself) for p in ports
+        ]
+        started = [state for _, state in copies]
+        in_use = "Address already in use" in copies[1][0].output()
+        seen[twin] = ports, started, in_use, [hello(p) for p in ports]
     (bad_ports, bad_started, bad_in_use, bad_hello) = seen["bad"]
     (good_ports, good_started, _, good_hello) = seen["good"]
     observe(
