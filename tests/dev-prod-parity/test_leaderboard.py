@@ -51,18 +51,30 @@ def developer_test(start_app, twin: str, database_url: str):
     return observed, app.output()
 
 
+def summary(seen: dict) -> str:
+    """What the developer's test saw, in a few words."""
+    leaders = seen["leaders"]
+    leaders = f"{len(leaders)} leaders" if isinstance(leaders, dict) else f"leaders {leaders}"
+    found = len(seen["search for 'ada'"])
+    return f"scores {seen['scores recorded']}, search found {found}, {leaders}"
+
+
 @claim(
     "sqlite-hides-postgres-bugs",
     "The same code passes its test on SQLite in development and fails it on PostgreSQL in "
     "production: a name longer than its column, a search that ignores letter case and a "
     "loose GROUP BY all break.",
 )
-def test_same_code_passes_on_sqlite_and_fails_on_postgres(start_app, schema_url, tmp_path):
+def test_same_code_passes_on_sqlite_and_fails_on_postgres(start_app, schema_url, tmp_path, observe):
     """Run the bad leaderboard and the developer's test on a SQLite file, then on PostgreSQL;
     run the good one, developed on PostgreSQL, on PostgreSQL."""
     dev, _ = developer_test(start_app, "bad", f"sqlite:///{tmp_path}/leaderboard.db")
     prod, prod_log = developer_test(start_app, "bad", schema_url("prod"))
     good, _ = developer_test(start_app, "good", schema_url("prod_good"))
+    observe(
+        bad=f"on SQLite: {summary(dev)}; on PostgreSQL: {summary(prod)}",
+        good=f"on PostgreSQL: {summary(good)}",
+    )
 
     assert dev == PASSES
     assert prod == FAILS
@@ -74,20 +86,28 @@ def test_same_code_passes_on_sqlite_and_fails_on_postgres(start_app, schema_url,
 @claim(
     "postgres-in-dev-catches-bugs",
     "With PostgreSQL in development too, the developer's test fails on the laptop exactly as "
-    "it would in production, before any deploy; the fixed app refuses SQLite and gives the "
+    "it does in production, before any deploy; the fixed app refuses SQLite and gives the "
     "same answers in development and in production.",
 )
-def test_postgres_on_the_laptop_catches_the_bugs_before_deploy(start_app, schema_url):
-    """Run the developer's test against a laptop PostgreSQL on the bad code, then the good
-    code on the laptop and in production; try to start the good code on SQLite."""
+def test_postgres_on_the_laptop_catches_the_bugs_before_deploy(start_app, schema_url, observe):
+    """Run the developer's test on the bad code against a laptop PostgreSQL and a production
+    one (two empty schemas of one server: the same type and version), then the good code on
+    both; try to set the good code up on SQLite."""
     laptop, _ = developer_test(start_app, "bad", schema_url("laptop"))
+    in_prod, _ = developer_test(start_app, "bad", schema_url("prod"))
     on_sqlite = run_to_exit(
         f"{EXAMPLE}/good", env={"DATABASE_URL": "sqlite:///leaderboard.db"}, command=init_db
     )
     dev, _ = developer_test(start_app, "good", schema_url("dev"))
-    prod, _ = developer_test(start_app, "good", schema_url("prod"))
+    prod, _ = developer_test(start_app, "good", schema_url("prod_good"))
+    refused = "DATABASE_URL must be set to a postgresql:// URL (got 'sqlite:" in on_sqlite.output
+    observe(
+        bad=f"on the laptop's PostgreSQL: {summary(laptop)}; in production: {summary(in_prod)}",
+        good=f"on SQLite: exit {on_sqlite.code}{', DATABASE_URL refused' if refused else ''}; "
+        f"laptop: {summary(dev)}; production: {'the same' if dev == prod else summary(prod)}",
+    )
 
-    assert laptop == FAILS
+    assert laptop == in_prod == FAILS
     assert on_sqlite.code != 0
-    assert "DATABASE_URL must be set to a postgresql:// URL (got 'sqlite:" in on_sqlite.output
+    assert refused
     assert dev == prod == PASSES

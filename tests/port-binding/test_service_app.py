@@ -1,6 +1,7 @@
 """Proofs for Factor VII: one app as another app's backing service, reached through config."""
 
 import sys
+import time
 from pathlib import Path
 
 import requests
@@ -17,6 +18,19 @@ def serve_itself(example: Path, port: int) -> list[str]:
     return [sys.executable, str(example / "app.py")]
 
 
+def url_of(listening: str) -> str:
+    """The URL of a greeting service that said "listening at 0.0.0.0:PORT", once it greets."""
+    url = f"http://127.0.0.1:{listening.rsplit(':', 1)[1]}"
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            requests.get(f"{url}/hello", params={"name": "Ada"}, timeout=5)
+            break
+        except requests.RequestException:
+            time.sleep(0.05)
+    return url
+
+
 def welcome(app) -> int:
     """The status of the welcome page of `app` for Ada."""
     return requests.get(f"{app.url}/welcome", params={"name": "Ada"}, timeout=5).status_code
@@ -26,28 +40,38 @@ def welcome(app) -> int:
     "app-as-backing-service",
     "An app that binds a port is a backing service for another app: the good welcome app "
     "finds the greeting service at GREETER_URL and follows it to a new port with one config "
-    "change; the bad one looks where its code says and never finds it.",
+    "change and a restart; the bad one looks where its code says and finds it at neither port.",
 )
-def test_moving_the_greeting_service_needs_only_a_config_change(start_app):
+def test_moving_the_greeting_service_needs_only_a_config_change(start_app, launch, observe):
     """Start the greeting service on a free port and each welcome app with its URL in
-    GREETER_URL, then move the greeting service to another port and restart the good
-    welcome app with the new URL."""
-    port = free_port()
-    greeter = start_app(GREETER, env={"PORT": str(port)}, command=serve_itself, port=port)
-    env = {"GREETER_URL": greeter.url}
+    GREETER_URL, then move the greeting service to another port (the same files, a new PORT)
+    and restart the good welcome app with the new URL."""
+    greeter, listening = launch(GREETER, env={"PORT": str(free_port())}, command=serve_itself)
+    env = {"GREETER_URL": url_of(listening)}
     bad = start_app(f"{EXAMPLE}/bad", env=env)
     good = start_app(f"{EXAMPLE}/good", env=env)
     before = (welcome(bad), welcome(good))
 
+    first_url = env["GREETER_URL"]
     greeter.stop()
-    greeter.port = free_port()
-    greeter.env["PORT"] = str(greeter.port)
-    greeter.start()
-    moved = welcome(good)
-    good.env["GREETER_URL"] = greeter.url
+    port = free_port()
+    while f":{port}" in first_url:
+        port = free_port()
+    _, listening = launch(GREETER, env={"PORT": str(port)}, command=serve_itself)
+    moved = (welcome(bad), welcome(good))
+    good.env["GREETER_URL"] = url_of(listening)
     good.restart()
+    answer = requests.get(f"{good.url}/welcome", params={"name": "Ada"}, timeout=5)
+    bad_refused = bad.output().count("greeting service unavailable: ConnectionError")
+    observe(
+        bad=f"answered {before[0]} with the greeting service at its first port and "
+        f"{moved[0]} at its second; logged {bad_refused} failed connections",
+        good=f"answered {before[1]} at the first port, {moved[1]} once it moved, and "
+        f"{answer.status_code} {answer.json()} after the URL change and restart",
+    )
 
     assert before == (503, 200)
-    assert (moved, welcome(good)) == (503, 200)
-    answer = requests.get(f"{good.url}/welcome", params={"name": "Ada"}, timeout=5).json()
-    assert answer == {"message": "Hello, Ada! Welcome aboard."}
+    assert moved == (503, 503)
+    assert bad_refused == 2
+    assert answer.status_code == 200
+    assert answer.json() == {"message": "Hello, Ada! Welcome aboard."}

@@ -134,8 +134,8 @@ STATEFUL = [
 """Every good example that stores state: how a client writes, how to read back what is held."""
 
 SAME_AS_OUTAGE = (
-    "the same app as backing-services/outage/good, word for word, which is soaked; its lesson "
-    "(where the store is found) is proved in tests/backing-services"
+    "the same code as backing-services/outage/good (only the module docstring differs), which "
+    "is soaked; its lesson (where the store is found) is proved in tests/backing-services"
 )
 GUESTBOOK = (
     "a config lesson; its guestbook names go into a Redis list the way backing-services/"

@@ -1,4 +1,4 @@
-"""Notes kept in whichever Redis REDIS_URL names: an attached resource."""
+"""Notes kept in whichever Redis REDIS_URL names: an attached resource, swapped by config."""
 
 import os
 import sys

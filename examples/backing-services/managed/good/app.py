@@ -1,4 +1,4 @@
-"""Notes kept in whichever Redis REDIS_URL names: an attached resource."""
+"""Notes kept in the Redis REDIS_URL names in full: user, password, host, port and database."""
 
 import os
 import sys

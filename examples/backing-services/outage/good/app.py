@@ -1,4 +1,4 @@
-"""Notes kept in whichever Redis REDIS_URL names: an attached resource."""
+"""Notes kept in Redis, with a one-second timeout and a 503 for the moment Redis is gone."""
 
 import os
 import sys

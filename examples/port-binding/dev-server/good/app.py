@@ -1,4 +1,4 @@
-"""A greeting service that serves itself, with gunicorn, on the port given in PORT."""
+"""A greeting service served by gunicorn, a production web server that drains on SIGTERM."""
 
 import os
 import re

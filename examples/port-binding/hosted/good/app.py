@@ -1,4 +1,4 @@
-"""A greeting service that serves itself, with gunicorn, on the port given in PORT."""
+"""A greeting service that is a program of its own: it starts its web server itself."""
 
 import os
 import re

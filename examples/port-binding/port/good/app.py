@@ -1,4 +1,4 @@
-"""A greeting service that serves itself, with gunicorn, on the port given in PORT."""
+"""A greeting service that serves itself, with gunicorn, on whichever port PORT gives it."""
 
 import os
 import re

@@ -1,0 +1,46 @@
+"""Fixtures for the Factor VII proofs: start a copy and see where it listens, or that it exits."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from harness import AppProcess
+from harness.processes import close_all
+
+LISTENING = re.compile(r"Listening at: http://([\d.]+:\d+)")
+
+
+@pytest.fixture
+def launch() -> Iterator[Callable[..., tuple[AppProcess, str]]]:
+    """Start a copy of an example and wait until it listens or exits, without asking it
+    anything: returns the copy and "listening at ADDRESS", "exit N" or "still starting".
+
+    Unlike `start_app`, a copy that binds another port than the proof expected, or none,
+    does not fail the start: the proof asserts where it listens. Every copy is stopped after
+    the proof.
+    """
+    started: list[AppProcess] = []
+
+    def start(
+        example: Path | str, timeout: float = 20.0, **kwargs: object
+    ) -> tuple[AppProcess, str]:
+        app = AppProcess(example, **kwargs)
+        started.append(app)
+        process = app.spawn()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = LISTENING.search(app.output())
+            if found:
+                return app, f"listening at {found.group(1)}"
+            if process.poll() is not None:
+                return app, f"exit {process.returncode}"
+            time.sleep(0.05)
+        return app, "still starting"
+
+    yield start
+    close_all(started)
