@@ -56,9 +56,7 @@ def recorded_version(python) -> str:
     "from the library, and its environment records no version of the rule; the app that "
     "declares shiprules==1.1.0 bills what the library says for all four totals tried.",
 )
-def test_copied_file_drifts_declared_library_does_not(
-    library, isolated_python, start_app, observe
-):
+def test_copied_file_drifts_declared_library_does_not(library, isolated_python, start_app, observe):
     """Build the `shiprules` library into a wheel, build each invoices twin's environment from
     its requirements.txt, ask each environment which version of the rule it holds, and compare
     the shipping each twin bills with what the library says for the same four totals."""
@@ -79,7 +77,8 @@ def test_copied_file_drifts_declared_library_does_not(
     expected = library_fees(good_python, "4.95")
     good_fees, bad_fees = app_fees(good), app_fees(bad)
     versions = {"good": recorded_version(good_python), "bad": recorded_version(bad_python)}
-    differ = [total for total, fee, lib in zip(TOTALS, bad_fees, expected) if fee != lib]
+    pairs = zip(TOTALS, bad_fees, expected, strict=True)
+    differ = [total for total, fee, lib in pairs if fee != lib]
     observe(
         bad=f"billed {bad_fees} for {TOTALS}; the library says {expected}; differs at "
         f"{differ}; recorded version of the rule: {versions['bad']}",

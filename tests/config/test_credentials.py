@@ -51,9 +51,7 @@ def fingerprint(folder: Path) -> str:
     "until someone edits the code; the same files of the good app, started twice with two "
     "environments, write to two different servers.",
 )
-def test_second_deploy_needs_a_code_change_only_in_bad(
-    start_app, redis_servers, tmp_path, observe
-):
+def test_second_deploy_needs_a_code_change_only_in_bad(start_app, redis_servers, tmp_path, observe):
     """Deploy both twins to a staging environment whose REDIS_URL names its own server, see
     where the names land, then edit the bad twin's code for staging and try again."""
     production = redis_servers(port=PRODUCTION_PORT, password=PRODUCTION_PASSWORD)

@@ -23,9 +23,7 @@ def guests(url: str) -> list[str]:
     "With config grouped into named environments in the code, a new deploy cannot start until "
     "someone adds a group to the code; with independent variables it needs no change at all.",
 )
-def test_new_deploy_needs_code_only_with_named_groups(
-    start_app, redis_servers, tmp_path, observe
-):
+def test_new_deploy_needs_code_only_with_named_groups(start_app, redis_servers, tmp_path, observe):
     """Start both twins for a new "demo" deploy with its own Redis, then add a "demo" group to
     the bad twin's code and start it again."""
     demo = redis_servers()

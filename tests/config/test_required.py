@@ -23,7 +23,7 @@ def test_wrong_config_stops_good_at_start_and_bad_at_first_request(start_app, ob
     """Start each twin with a missing REDIS_URL, a REDIS_URL without its scheme, and a
     GUESTBOOK_SIZE that is not a number; sign the guestbook of whichever starts."""
     good, bad = [], []
-    for variable, env in WRONG_CONFIG:
+    for _, env in WRONG_CONFIG:
         good.append(run_to_exit(f"{EXAMPLE}/good", env=env))
         app = start_app(f"{EXAMPLE}/bad", env=env)  # it starts: it answers HTTP
         answer = requests.post(f"{app.url}/entries", json={"name": "Ada"}, timeout=5)
@@ -38,7 +38,7 @@ def test_wrong_config_stops_good_at_start_and_bad_at_first_request(start_app, ob
         f"{[len(printed) for printed in lines]} lines printed",
     )
 
-    for (variable, _), exit, printed in zip(WRONG_CONFIG, good, lines):
+    for (variable, _), exit, printed in zip(WRONG_CONFIG, good, lines, strict=True):
         assert exit.code not in (None, 0)
         [line] = printed
         assert line.startswith(f"{variable} must be ") and "(got " in line

@@ -67,7 +67,7 @@ def test_good_runs_from_its_declaration_alone(start_app, isolated_python, observ
     assert check.returncode == 0, check.stdout  # and nothing a declared package needs is missing
     assert "include-system-site-packages = false" in config
     assert on_machine.returncode == 0  # PyYAML is on the machine (the dev environment) ...
-    assert "No module named 'yaml'" in unseen.stderr  # ... and the fresh environment does not see it
+    assert "No module named 'yaml'" in unseen.stderr  # ... the fresh environment misses it
     assert rendered.json() == {"site": "Team notes", "html": HTML}
     assert bad.code not in (None, 0)
 
