@@ -135,7 +135,7 @@ def test_releases_are_sealed(tmp_path, home, origin, offline_pip, start_app, obs
     good.stop()
 
     (home / "ledger.jsonl").write_text(appended.replace("Staging", "Testing"))
-    config_edit = run_to_exit(EXAMPLE / "good", command=run_release(home, "v2"))
+    config_edit = run_to_exit(EXAMPLE / "good", command=run_release(home, "v1"))
     (home / "ledger.jsonl").write_text(appended)
     code = home / "builds" / artifact / "app" / "app.py"
     code.write_text(code.read_text().replace("Hello from", "Hot-fixed by"))
@@ -222,7 +222,7 @@ def test_rollback_restores_the_previous_release(
     "build-at-start",
     "A start that installs and updates code is slow and not reproducible: restarting the "
     "same deploy reinstalls everything and can serve different code; starting a release "
-    "does no build work and serves the same code every time.",
+    "again does no build work and serves the same code.",
 )
 def test_start_does_no_build_work(tmp_path, home, origin, offline_pip, start_app, observe):
     """Start and restart a release, and the bad twin's deploy, timing each start; between
