@@ -50,7 +50,7 @@ def test_good_runs_from_its_declaration_alone(start_app, isolated_python, observ
     on_machine = subprocess.run([sys.executable, "-c", "import yaml"], capture_output=True)
     unseen = subprocess.run([python, "-c", "import yaml"], capture_output=True, text=True)
     good = start_app(f"{EXAMPLE}/good", env=isolated(python), command=venv_gunicorn(python))
-    rendered = requests.post(f"{good.url}/render", json=NOTE, timeout=5)
+    answer = requests.post(f"{good.url}/render", json=NOTE, timeout=5)
 
     bad_python = isolated_python(EXAMPLES_DIR / EXAMPLE / "bad" / "requirements.txt")
     bad = run_to_exit(f"{EXAMPLE}/bad", env=isolated(bad_python), command=venv_gunicorn(bad_python))
@@ -59,7 +59,7 @@ def test_good_runs_from_its_declaration_alone(start_app, isolated_python, observ
         f"the app exited at start-up with code {bad.code}",
         good=f"environment held {len(holds)} distributions, exactly its {len(pins)} pins; "
         f"pip check exit {check.returncode}; import yaml failed there (works on the machine); "
-        f"rendered the note: {rendered.status_code}",
+        f"render answered {answer.status_code}",
     )
 
     assert all("==" in pin for pin in pins)  # every declaration pinned
@@ -68,8 +68,13 @@ def test_good_runs_from_its_declaration_alone(start_app, isolated_python, observ
     assert "include-system-site-packages = false" in config
     assert on_machine.returncode == 0  # PyYAML is on the machine (the dev environment) ...
     assert "No module named 'yaml'" in unseen.stderr  # ... the fresh environment misses it
-    assert rendered.json() == {"site": "Team notes", "html": HTML}
+    assert answer.json() == {"site": "Team notes", "html": HTML}
     assert bad.code not in (None, 0)
+
+
+def rendered(html: str) -> str:
+    """What a twin did with the note, in the reader's words."""
+    return "rendered the note" if html == HTML else f"answered {html[:40]!r}"
 
 
 def bad_python_file():
@@ -99,9 +104,9 @@ def test_undeclared_package_works_on_my_machine_only(start_app, isolated_python,
     )
     isolated_html = requests.post(f"{good.url}/render", json=NOTE, timeout=5).json()["html"]
     observe(
-        bad=f"on the developer's machine rendered the note ({mine == HTML}); in its own "
-        f"environment exited with code {bad.code}: {error[0] if error else 'no error line'}",
-        good=f"in its own environment rendered the note ({isolated_html == HTML})",
+        bad=f"on the developer's machine {rendered(mine)}; in its own environment exited "
+        f"with code {bad.code}: {error[0] if error else 'no error line'}",
+        good=f"in its own environment {rendered(isolated_html)}",
     )
 
     assert mine == HTML
