@@ -257,7 +257,11 @@ def test_start_does_no_build_work(tmp_path, home, origin, offline_pip, start_app
     )
 
     assert good_again == good_first
-    assert rewritten == []  # starting a release builds nothing
+    assert rewritten == [], rewritten  # starting a release builds nothing
     assert bad_again != bad_first  # same deploy, different code after a restart
-    assert packages and reinstalled == packages  # every package installed again
-    assert bad_start > 2 * good_start
+    assert packages and reinstalled == packages, reinstalled  # every package installed again
+    # A timing ratio: on a machine crowded by other runs it can flake; the message says so.
+    assert bad_start > 2 * good_start, (
+        f"start that installs took {bad_start:.2f} s, the release {good_start:.2f} s: less than "
+        f"twice as long (is the machine busy?)"
+    )
