@@ -38,15 +38,28 @@ def app_fees(app) -> list[str]:
     ]
 
 
+def recorded_version(python) -> str:
+    """The version of `shiprules` the environment of `python` records, or "none"."""
+    script = (
+        "import importlib.metadata as m\n"
+        "try: print(m.version('shiprules'))\n"
+        "except m.PackageNotFoundError: print('none')"
+    )
+    answer = subprocess.run([python, "-c", script], capture_output=True, text=True, check=True)
+    return answer.stdout.strip()
+
+
 @claim(
     "shared-library",
-    "Code two apps share belongs in a library both declare: a copied file drifts from the "
-    "original and quietly gives different answers; a declared library gives the same ones.",
+    "Code two apps share belongs in a library both declare. This example's copied file is "
+    "the rule as it was before the library's fix: it bills an order of 50.00 differently "
+    "from the library, and its environment records no version of the rule; the app that "
+    "declares shiprules==1.1.0 bills what the library says for all four totals tried.",
 )
-def test_copied_file_drifts_declared_library_does_not(library, isolated_python, start_app):
+def test_copied_file_drifts_declared_library_does_not(library, isolated_python, start_app, observe):
     """Build the `shiprules` library into a wheel, build each invoices twin's environment from
-    its requirements.txt, and compare the shipping each twin bills with what the library says
-    for the same four totals."""
+    its requirements.txt, ask each environment which version of the rule it holds, and compare
+    the shipping each twin bills with what the library says for the same four totals."""
     good_python = isolated_python(EXAMPLE / "good" / "requirements.txt", (library.parent,))
     bad_python = isolated_python(EXAMPLE / "bad" / "requirements.txt")
     env = {"SHIPPING_FEE": "4.95"}
@@ -62,6 +75,19 @@ def test_copied_file_drifts_declared_library_does_not(library, isolated_python, 
     )
 
     expected = library_fees(good_python, "4.95")
+    good_fees, bad_fees = app_fees(good), app_fees(bad)
+    versions = {"good": recorded_version(good_python), "bad": recorded_version(bad_python)}
+    pairs = zip(TOTALS, bad_fees, expected, strict=True)
+    differ = [total for total, fee, lib in pairs if fee != lib]
+    observe(
+        bad=f"billed {bad_fees} for {TOTALS}; the library says {expected}; differs at "
+        f"{differ}; recorded version of the rule: {versions['bad']}",
+        good=f"billed {good_fees}, as the library says for all {len(TOTALS)} totals; "
+        f"recorded version: shiprules {versions['good']}",
+    )
+
     assert expected == ["4.95", "4.95", "0.00", "0.00"]
-    assert app_fees(good) == expected
-    assert app_fees(bad) == ["4.95", "4.95", "4.95", "0.00"]  # the copy missed the fix
+    assert versions == {"good": "1.1.0", "bad": "none"}
+    assert good_fees == expected
+    assert bad_fees == ["4.95", "4.95", "4.95", "0.00"]  # the copy missed the fix
+    assert differ == ["50.00"]

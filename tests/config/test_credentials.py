@@ -51,7 +51,7 @@ def fingerprint(folder: Path) -> str:
     "until someone edits the code; the same files of the good app, started twice with two "
     "environments, write to two different servers.",
 )
-def test_second_deploy_needs_a_code_change_only_in_bad(start_app, redis_servers, tmp_path):
+def test_second_deploy_needs_a_code_change_only_in_bad(start_app, redis_servers, tmp_path, observe):
     """Deploy both twins to a staging environment whose REDIS_URL names its own server, see
     where the names land, then edit the bad twin's code for staging and try again."""
     production = redis_servers(port=PRODUCTION_PORT, password=PRODUCTION_PASSWORD)
@@ -59,20 +59,30 @@ def test_second_deploy_needs_a_code_change_only_in_bad(start_app, redis_servers,
     bad = artifact(f"{EXAMPLE}/bad", tmp_path)
 
     sign(start_app(bad, env={"REDIS_URL": staging.url}).url, "Ada")
-    assert (guests(production), guests(staging)) == (["Ada"], [])
+    deployed = (guests(production), guests(staging))
 
     source = (bad / "app.py").read_text()
     edited = source.replace(production.url, staging.url)
     changed = [line for line in edited.splitlines() if line not in source.splitlines()]
     (bad / "app.py").write_text(edited)
     sign(start_app(bad, env={"REDIS_URL": staging.url}).url, "Lin")
-    assert len(changed) == 1
-    assert (guests(production), guests(staging)) == (["Ada"], ["Lin"])
+    after_edit = (guests(production), guests(staging))
 
     good = artifact(f"{EXAMPLE}/good", tmp_path)
     shipped = fingerprint(good)
     sign(start_app(good, env={"REDIS_URL": production.url}).url, "Grace")
     sign(start_app(good, env={"REDIS_URL": staging.url}).url, "Hedy")
+    landed = (guests(production)[1:], guests(staging)[1:])
+    observe(
+        bad=f"deployed to staging, 'Ada' landed in production {deployed[0]}, staging "
+        f"{deployed[1]}; after editing {len(changed)} line of app.py, 'Lin' reached staging",
+        good=f"unchanged files started twice: 'Grace' landed in production {landed[0]}, "
+        f"'Hedy' in staging {landed[1]}",
+    )
+
+    assert deployed == (["Ada"], [])
+    assert len(changed) == 1
+    assert after_edit == (["Ada"], ["Lin"])
     assert (guests(production), guests(staging)) == (["Ada", "Grace"], ["Lin", "Hedy"])
     assert fingerprint(good) == shipped
 
@@ -88,9 +98,10 @@ def urls_in_files(folder: Path) -> list[str]:
 @claim(
     "secret-in-source",
     "A password written into the code is readable by anyone who has the files, and it opens "
-    "production's data to them; the good app's files hold no credential at all.",
+    "production's data to them; the good app's files hold neither a Redis URL nor the "
+    "password it runs with.",
 )
-def test_password_in_the_files_opens_production(start_app, redis_servers, tmp_path):
+def test_password_in_the_files_opens_production(start_app, redis_servers, tmp_path, observe):
     """Run each twin against a password-protected Redis, then search the files it was deployed
     from for Redis URLs, and use what is found to read the server without the app."""
     production = redis_servers(port=PRODUCTION_PORT, password=PRODUCTION_PASSWORD)
@@ -98,15 +109,24 @@ def test_password_in_the_files_opens_production(start_app, redis_servers, tmp_pa
     sign(start_app(bad).url, "Ada")
 
     leaked = urls_in_files(bad)
-    assert leaked == [production.url]
     with redis.Redis.from_url(leaked[0]) as stranger:
-        assert stranger.lrange("entries", 0, -1) == [b"Ada"]
+        read = stranger.lrange("entries", 0, -1)
 
     password = secrets.token_hex(16)
     protected = redis_servers(password=password)
     good = artifact(f"{EXAMPLE}/good", tmp_path)
     sign(start_app(good, env={"REDIS_URL": protected.url}).url, "Grace")
+    found = urls_in_files(good)
+    holding = [p.name for p in good.rglob("*") if p.is_file() and password in p.read_text()]
+    observe(
+        bad=f"its files hold {len(leaked)} Redis URL with production's password; with it a "
+        f"stranger read {[name.decode() for name in read]} from production",
+        good=f"its files hold {len(found)} Redis URLs and {len(holding)} files contain the "
+        f"password; it signed 'Grace' into the protected Redis",
+    )
 
+    assert leaked == [production.url]
+    assert read == [b"Ada"]
     assert guests(protected) == ["Grace"]
-    assert urls_in_files(good) == []
-    assert not any(password in p.read_text() for p in good.rglob("*") if p.is_file())
+    assert found == []
+    assert holding == []

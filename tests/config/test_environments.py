@@ -23,7 +23,7 @@ def guests(url: str) -> list[str]:
     "With config grouped into named environments in the code, a new deploy cannot start until "
     "someone adds a group to the code; with independent variables it needs no change at all.",
 )
-def test_new_deploy_needs_code_only_with_named_groups(start_app, redis_servers, tmp_path):
+def test_new_deploy_needs_code_only_with_named_groups(start_app, redis_servers, tmp_path, observe):
     """Start both twins for a new "demo" deploy with its own Redis, then add a "demo" group to
     the bad twin's code and start it again."""
     demo = redis_servers()
@@ -31,15 +31,27 @@ def test_new_deploy_needs_code_only_with_named_groups(start_app, redis_servers, 
     bad = Path(shutil.copytree(EXAMPLES_DIR / EXAMPLE / "bad", tmp_path / "bad"))
 
     refused = run_to_exit(bad, env=env)
-    assert refused.code not in (None, 0)
-    assert "APP_ENV must be one of development, staging, production" in refused.output
 
     source = (bad / "app.py").read_text()
     group = f'    "demo": {{"REDIS_URL": "{demo.url}", "GUESTBOOK_OPEN": True}},\n'
-    (bad / "app.py").write_text(source.replace("ENVIRONMENTS = {\n", "ENVIRONMENTS = {\n" + group))
+    edited_source = source.replace("ENVIRONMENTS = {\n", "ENVIRONMENTS = {\n" + group)
+    (bad / "app.py").write_text(edited_source)
     edited = start_app(bad, env=env)
-    assert requests.post(f"{edited.url}/entries", json={"name": "Ada"}, timeout=5).ok
+    bad_signed = requests.post(f"{edited.url}/entries", json={"name": "Ada"}, timeout=5)
 
+    good_source = (EXAMPLES_DIR / EXAMPLE / "good" / "app.py").read_text()
     good = start_app(EXAMPLES_DIR / EXAMPLE / "good", env=env)
-    assert requests.post(f"{good.url}/entries", json={"name": "Grace"}, timeout=5).ok
+    good_signed = requests.post(f"{good.url}/entries", json={"name": "Grace"}, timeout=5)
+    added = len(edited_source.splitlines()) - len(source.splitlines())
+    observe(
+        bad=f"demo deploy refused to start (exit {refused.code}); after adding {added} line "
+        f"to the code it signed: {bad_signed.status_code}",
+        good=f"demo deploy started from unchanged files and signed: {good_signed.status_code}",
+    )
+
+    assert refused.code not in (None, 0)
+    assert "APP_ENV must be one of development, staging, production" in refused.output
+    assert bad_signed.status_code == 201
+    assert good_signed.status_code == 201
+    assert (EXAMPLES_DIR / EXAMPLE / "good" / "app.py").read_text() == good_source
     assert guests(demo.url) == ["Ada", "Grace"]

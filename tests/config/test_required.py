@@ -1,6 +1,5 @@
 """Proofs for Factor III: required config checked at start-up vs read on first use."""
 
-import pytest
 import requests
 
 from harness import claim, run_to_exit
@@ -20,18 +19,27 @@ WRONG_CONFIG = [
     "non-zero with one line naming the variable and what it expects; the bad app starts and "
     "fails later, with a 500 and a stack trace on the first request that needs the value.",
 )
-@pytest.mark.parametrize(
-    ("variable", "env"), WRONG_CONFIG, ids=["missing", "no-scheme", "not-a-number"]
-)
-def test_wrong_config_stops_good_at_start_and_bad_at_first_request(start_app, variable, env):
+def test_wrong_config_stops_good_at_start_and_bad_at_first_request(start_app, observe):
     """Start each twin with a missing REDIS_URL, a REDIS_URL without its scheme, and a
     GUESTBOOK_SIZE that is not a number; sign the guestbook of whichever starts."""
-    good = run_to_exit(f"{EXAMPLE}/good", env=env)
-    assert good.code not in (None, 0)
-    [line] = good.output.splitlines()
-    assert line.startswith(f"{variable} must be ")
+    good, bad = [], []
+    for _, env in WRONG_CONFIG:
+        good.append(run_to_exit(f"{EXAMPLE}/good", env=env))
+        app = start_app(f"{EXAMPLE}/bad", env=env)  # it starts: it answers HTTP
+        answer = requests.post(f"{app.url}/entries", json={"name": "Ada"}, timeout=5)
+        bad.append((answer.status_code, "Traceback" in app.output()))
+        app.stop()
+    lines = [exit.output.splitlines() for exit in good]
+    observe(
+        bad=f"started {len(bad)} of {len(WRONG_CONFIG)} times; first signature answered "
+        f"{[status for status, _ in bad]}, traceback logged: {[logged for _, logged in bad]}",
+        good=f"refused to start {sum(e.code not in (None, 0) for e in good)} of "
+        f"{len(WRONG_CONFIG)} times, exit codes {[e.code for e in good]}, "
+        f"{[len(printed) for printed in lines]} lines printed",
+    )
 
-    bad = start_app(f"{EXAMPLE}/bad", env=env)
-    answer = requests.post(f"{bad.url}/entries", json={"name": "Ada"}, timeout=5)
-    assert answer.status_code == 500
-    assert "Traceback" in bad.output()
+    for (variable, _), exit, printed in zip(WRONG_CONFIG, good, lines, strict=True):
+        assert exit.code not in (None, 0)
+        [line] = printed
+        assert line.startswith(f"{variable} must be ") and "(got " in line
+    assert bad == [(500, True)] * len(WRONG_CONFIG)

@@ -1,6 +1,7 @@
 """Proofs for Factor II: a program the app runs but does not declare."""
 
 import io
+import shutil
 import zipfile
 
 import requests
@@ -28,24 +29,33 @@ def unzipped(response: requests.Response) -> dict[str, str]:
     "to have it and fails in an isolated environment: FileNotFoundError: [Errno 2] No such "
     "file or directory: 'zip'.",
 )
-def test_undeclared_tool_works_on_my_machine_only(start_app, isolated_python):
+def test_undeclared_tool_works_on_my_machine_only(start_app, isolated_python, observe):
     """Export two notes from the bad twin on the developer's machine, then from each twin in
     a venv built from its requirements.txt, with only the venv's programs on PATH."""
     env = {"SITE_NAME": "team-notes"}
     on_my_machine = start_app(f"{EXAMPLE}/bad", env=env)
-    assert unzipped(export(on_my_machine)) == NOTES["notes"]
+    mine = export(on_my_machine)
 
-    results = {}
+    results, paths = {}, {}
     for twin in ("bad", "good"):
         python = isolated_python(EXAMPLES_DIR / EXAMPLE / twin / "requirements.txt")
-        isolated = {**env, "PATH": str(python.parent)}
+        paths[twin] = str(python.parent)
+        isolated = {**env, "PATH": paths[twin]}
         results[twin] = start_app(f"{EXAMPLE}/{twin}", env=isolated, command=venv_gunicorn(python))
 
-    bad = export(results["bad"])
-    assert bad.status_code == 500
-    assert "FileNotFoundError: [Errno 2] No such file or directory: 'zip'" in (
-        results["bad"].output()
+    bad, good = export(results["bad"]), export(results["good"])
+    error = "FileNotFoundError: [Errno 2] No such file or directory: 'zip'"
+    logged = error in results["bad"].output()
+    observe(
+        bad=f"on the machine (zip at {shutil.which('zip')}) exported {mine.status_code}; in "
+        f"its isolated environment exported {bad.status_code}, log has the FileNotFoundError: "
+        f"{logged}",
+        good=f"in its isolated environment exported {good.status_code}, "
+        f"{len(unzipped(good)) if good.ok else 0} of {len(NOTES['notes'])} notes in the archive",
     )
-    good = export(results["good"])
+
+    assert shutil.which("zip") is not None and unzipped(mine) == NOTES["notes"]
+    assert shutil.which("zip", path=paths["bad"]) is None  # the environment has no zip
+    assert bad.status_code == 500 and logged
     assert good.status_code == 200
     assert unzipped(good) == NOTES["notes"]

@@ -1,5 +1,12 @@
-"""A shop's shipping quote: each deploy's settings are written into its own copy of the code."""
+"""A shop's shipping quote: production's copy, in a repository of its own (shop-production).
 
+The shop keeps one copy of its code per environment: staging runs staging/, a copy
+of this folder committed to another repository. A fix reaches a deploy only if
+someone commits it to that deploy's copy.
+"""
+
+import os
+import sys
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -17,7 +24,9 @@ def amount(text: str) -> Decimal | None:
     return value if value.is_finite() and 0 <= value < 1_000_000 else None
 
 
-SHIPPING_FEE = Decimal("4.95")  # production's copy; the staging copy says 0.50
+SHIPPING_FEE = amount(os.environ.get("SHIPPING_FEE", ""))
+if SHIPPING_FEE is None:
+    sys.exit(f"SHIPPING_FEE must be an amount like 4.95 (got {os.environ.get('SHIPPING_FEE')!r})")
 
 # `git archive` replaces this file's placeholder with the commit id (see .gitattributes).
 REVISION = Path(__file__).with_name("REVISION").read_text().strip()

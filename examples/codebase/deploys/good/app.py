@@ -1,4 +1,8 @@
-"""A shop's shipping quote: one codebase, and each deploy's settings come from its config."""
+"""A shop's shipping quote, in the shop's one repository.
+
+Staging, production and every laptop deploy a commit of this repository; a fix is
+committed here once. What differs between deploys (the fee) comes from config.
+"""
 
 import os
 import sys

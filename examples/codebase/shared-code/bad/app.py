@@ -1,4 +1,4 @@
-"""Invoices: bills an order, with the shop's shipping rule from the `shiprules` library."""
+"""Invoices: bills an order, with the shop's shipping rule from shiprules.py, a file copied in."""
 
 import os
 import sys

@@ -1,4 +1,4 @@
-"""Invoices: bills an order, with the shop's shipping rule from the `shiprules` library."""
+"""Invoices: bills an order, with the shipping rule from the `shiprules` library it declares."""
 
 import os
 import sys
