@@ -20,7 +20,8 @@ def ledger(url: str) -> dict:
 
 def holding(store: redis.Redis, job: str) -> list[str]:
     """The Redis lists that still hold the job: the queue, or the good worker's processing list."""
-    return [name for name in ("payouts", "processing") if job in " ".join(store.lrange(name, 0, -1))]
+    lists = ("payouts", "processing")
+    return [name for name in lists if job in " ".join(store.lrange(name, 0, -1))]
 
 
 def wait_until(condition, timeout: float = 10.0) -> bool:
