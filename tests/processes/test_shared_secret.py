@@ -35,7 +35,9 @@ def test_random_signing_key_signs_visitors_out(start_app, observe):
 
     def told(answers: list[int]) -> str:
         named = ("the copy that signed her in", "the other copy", "that copy after a restart")
-        return "; ".join(f"{name} answered {code}" for name, code in zip(named, answers, strict=True))
+        return "; ".join(
+            f"{name} answered {code}" for name, code in zip(named, answers, strict=True)
+        )
 
     observe(bad=told(seen["bad"]), good=told(seen["good"]))
 
