@@ -1,5 +1,8 @@
 """Proofs for Factor IX: shut down gracefully on SIGTERM."""
 
+import os
+import re
+import shlex
 import signal
 import sys
 import threading
@@ -15,22 +18,24 @@ EXAMPLE = "disposability/drain"
 IN_FLIGHT = 6
 
 
-def waitress_command(example: Path, port: int) -> list[str]:
-    """The bad twin's Procfile line: `python app.py` (waitress), on a free port."""
-    return ["env", f"PORT={port or free_port()}", sys.executable, str(example / "app.py")]
+def procfile_web(example: Path, port: int) -> list[str]:
+    """The `web` line of the twin's own Procfile, run in its folder with `PORT` set.
+
+    The bad twin's line is `python app.py` (waitress), the good twin's is
+    gunicorn with 8 threads and a 20 s graceful timeout: each twin brings its
+    own server, as it would on a Procfile platform.
+    """
+    line = re.search(r"^web:\s*(.+)$", (example / "Procfile").read_text(), re.MULTILINE)
+    script = f"export PORT={port}; cd {shlex.quote(str(example))} && exec {line.group(1)}"
+    return ["/bin/sh", "-c", script]
 
 
-def gunicorn_threads_command(example: Path, port: int) -> list[str]:
-    """The good twin's Procfile line: gunicorn with 8 threads and a 20 s graceful timeout."""
-    server = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--threads", "8"]
-    return server + [
-        "--graceful-timeout",
-        "20",
-        "--no-control-socket",
-        "--pythonpath",
-        str(example),
-        "app:app",
-    ]
+def start_web(start_app, twin: str):
+    """Start a twin's `web` process from its Procfile on a free port."""
+    path = f"{Path(sys.executable).parent}:{os.environ.get('PATH', '/usr/bin:/bin')}"
+    return start_app(
+        f"{EXAMPLE}/{twin}", command=procfile_web, port=free_port(), env={"PATH": path}
+    )
 
 
 def served(url: str) -> bool:
@@ -93,8 +98,8 @@ def told(run: dict) -> str:
 )
 def test_sigterm_drains_in_flight_requests(start_app, observe):
     """Send 6 requests of 2.5 s, SIGTERM the server while they run, then see what was answered."""
-    bad = sigterm_under_load(start_app(f"{EXAMPLE}/bad", command=waitress_command))
-    good = sigterm_under_load(start_app(f"{EXAMPLE}/good", command=gunicorn_threads_command))
+    bad = sigterm_under_load(start_web(start_app, "bad"))
+    good = sigterm_under_load(start_web(start_app, "good"))
     observe(bad=told(bad), good=told(good))
 
     assert bad == {
