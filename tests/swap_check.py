@@ -210,7 +210,15 @@ def main(argv: list[str] | None = None) -> int:
             print(f"swap check: examples/{pair.name} has no proof to check (see test_structure)")
         proofs.update((proof.node_id, proof) for proof in found)
     if not args.changed_since:  # a page named on the command line: every proof of that page too
-        proofs.update((c.node_id, c) for c in collect_claims() if c.page in args.pairs)
+        of_pages = [c for c in collect_claims() if c.page in args.pairs]
+        proofs.update((c.node_id, c) for c in of_pages)
+        # ...and the pairs those proofs run, wherever they live (Factor VI runs the guide's cart)
+        texts = {(ROOT / c.path).read_text() for c in of_pages}
+        pairs += [
+            pair
+            for pair in select_pairs([])
+            if pair not in pairs and any(names_pair(text, pair.name) for text in texts)
+        ]
     if not proofs:
         print("swap check: no proof to run")
         return 0

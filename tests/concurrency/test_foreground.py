@@ -29,30 +29,52 @@ def serving_pid(url: str) -> int | None:
         return None
 
 
+def manager_log(managed) -> str:
+    """What supervisord logged about its programs."""
+    return (managed.root / "supervisord.log").read_text(errors="replace")
+
+
 @claim(
     "foreground-supervised",
     "A server that daemonizes itself and writes a PID file exits at once as far as its "
-    "process manager can tell: the manager cannot supervise it, a second copy refuses to "
-    "start, and after a crash nothing restarts it; a server in the foreground is restarted "
-    "by the manager within seconds.",
+    "process manager can tell: the manager gives up on it, a second copy refuses to start, "
+    "and after a crash nothing restarts it; a server in the foreground stays supervised, and "
+    "the manager restarts it after a crash.",
 )
-def test_manager_restarts_only_a_foreground_server(supervise):
+def test_manager_restarts_only_a_foreground_server(supervise, observe):
     """Run each twin's `web` line under supervisord, then kill -9 the server that answers."""
     bad = supervise(f"{EXAMPLE}/bad")
     good = supervise(f"{EXAMPLE}/good")
     wait_for(lambda: serving_pid(bad.url) and serving_pid(good.url))
 
     wait_for(lambda: bad.status() == "FATAL")
-    assert good.status() == "RUNNING"
-    assert bad.second_copy() == (0, False)
-    assert good.second_copy() == (None, True)
+    statuses = {"bad": bad.status(), "good": good.status()}
+    copies = {"bad": bad.second_copy(), "good": good.second_copy()}
 
     crashed = serving_pid(good.url)
     for twin in (bad, good):
         os.killpg(os.getpgid(serving_pid(twin.url)), signal.SIGKILL)
-    restarted = wait_for(lambda: serving_pid(good.url) not in (None, crashed))
+    killed_at = time.monotonic()
+    wait_for(lambda: serving_pid(good.url) not in (None, crashed))
+    back_after = time.monotonic() - killed_at
+    wait_for(lambda: good.status() == "RUNNING")
+    restarted = serving_pid(good.url)
+    after = {"bad": (serving_pid(bad.url), bad.status()), "good": (restarted, good.status())}
 
-    assert restarted
-    assert wait_for(lambda: good.status() == "RUNNING")
-    assert serving_pid(bad.url) is None
-    assert bad.status() == "FATAL"
+    def told(twin: str) -> str:
+        code, answers = copies[twin]
+        copy = "kept running and answered" if code is None else f"exited {code}"
+        copy += "" if answers else ", nothing answered"
+        pid, status = after[twin]
+        crash = f"new pid {pid} answering {back_after:.1f} s later" if pid else "nothing answered"
+        return (
+            f"manager said {statuses[twin]}; a second copy {copy}; after kill -9: {crash}, {status}"
+        )
+
+    observe(bad=told("bad"), good=told("good"))
+
+    assert "exited: web (exit status 0; not expected)" in manager_log(bad)
+    assert statuses == {"bad": "FATAL", "good": "RUNNING"}
+    assert copies == {"bad": (0, False), "good": (None, True)}
+    assert after["good"][0] not in (None, crashed) and after["good"][1] == "RUNNING"
+    assert after["bad"] == (None, "FATAL")

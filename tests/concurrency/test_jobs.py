@@ -1,7 +1,10 @@
 """Proofs for Factor VIII: process types run from a Procfile, and scaling out by type."""
 
+import re
 import time
+from pathlib import Path
 
+import redis
 import requests
 
 from harness import claim
@@ -43,45 +46,85 @@ def run_all(url: str, count: int, seconds: float, timeout: float = 30.0) -> tupl
     return time.monotonic() - began, {job["done_by"] for job in done}
 
 
+def parent(pid: int) -> int:
+    """The parent of a running process, from /proc."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(re.search(r"^PPid:\s+(\d+)", status, re.MULTILINE).group(1))
+
+
+def started_by_honcho(formation, pid: int) -> str:
+    """The name honcho gave the process (`worker.2`, `web.1`) that `pid` runs inside of."""
+    names = {
+        int(p): name
+        for name, p in re.findall(r"(\w+\.\d+) started \(pid=(\d+)\)", formation.output())
+    }
+    while pid > 1:
+        if pid in names:
+            return names[pid]
+        pid = parent(pid)
+    raise AssertionError(f"pid {pid} is not inside any process honcho started")
+
+
 @claim(
     "process-types",
     "The app declares its process types in a Procfile, and a process manager runs them at "
-    "any formation: with web=1,worker=3, three separate worker processes share the jobs; "
-    "work done in a thread of the web process has no type to scale.",
+    "the formation it is given: with web=1,worker=3, three separate worker processes share "
+    "the jobs; work done in a thread of the web process has no type to scale, and runs in "
+    "the web process whatever the formation says.",
 )
-def test_procfile_formation_runs_three_workers(start_formation, redis_url):
-    """Run each twin's Procfile with honcho at `web=1,worker=3`, queue 6 jobs, see who ran them."""
-    bad = start_formation(f"{EXAMPLE}/bad", "web=1,worker=3", env={"REDIS_URL": redis_url})
-    good = start_formation(f"{EXAMPLE}/good", "web=1,worker=3", env={"REDIS_URL": redis_url})
+def test_procfile_formation_runs_three_workers(start_formation, redis_url, observe):
+    """Run each twin's Procfile with honcho at `web=1,worker=3`, queue 6 jobs, see who ran them.
 
-    _, bad_pids = run_all(bad.url, 6, 0.2)
-    _, good_pids = run_all(good.url, 6, 0.2)
+    Each job records the pid that ran it; the proof walks up from that pid to
+    the process honcho started, and names its type.
+    """
+    ran_in = {}
+    for twin in ("bad", "good"):
+        formation = start_formation(
+            f"{EXAMPLE}/{twin}", "web=1,worker=3", env={"REDIS_URL": redis_url}
+        )
+        _, pids = run_all(formation.url, 6, 0.2)
+        ran_in[twin] = sorted({started_by_honcho(formation, int(pid)) for pid in pids})
+        ran_in[twin + " started"] = sorted(formation.started("worker"))
+    observe(
+        bad=f"honcho started workers {ran_in['bad started']}; 6 jobs ran in {ran_in['bad']}",
+        good=f"honcho started workers {ran_in['good started']}; 6 jobs ran in {ran_in['good']}",
+    )
 
-    assert bad.started("worker") == []
-    assert len(bad_pids) == 1
-    assert sorted(good.started("worker")) == ["worker.1", "worker.2", "worker.3"]
-    assert len(good_pids) == 3
+    assert ran_in["bad started"] == [] and ran_in["bad"] == ["web.1"]
+    assert ran_in["good started"] == ["worker.1", "worker.2", "worker.3"]
+    assert ran_in["good"] == ["worker.1", "worker.2", "worker.3"]
 
 
 @claim(
     "scale-out-throughput",
     "With I/O-bound jobs on a Redis queue, going from 1 to 3 worker processes makes job "
-    "throughput close to three times higher (at least twice); the thread in the web process "
-    "does not speed up at all.",
+    "throughput at least twice as high (three times is the ideal); the thread in the web "
+    "process gains nothing from the same change (less than 1.5 times).",
 )
-def test_three_workers_finish_jobs_about_three_times_faster(start_formation, redis_url):
-    """Time 9 jobs of 0.3 s at `worker=1` and at `worker=3`, for each twin, and compare."""
-    speedups = {}
+def test_three_workers_finish_jobs_about_three_times_faster(start_formation, redis_url, observe):
+    """Time 9 jobs of 0.3 s at `worker=1` and at `worker=3`, for each twin, and compare.
+
+    Both times of a twin are measured in the same run on the same machine; the
+    proof asserts their ratio, never a number of seconds.
+    """
+    times = {}
     for twin in ("bad", "good"):
-        times = {}
         for workers in (1, 3):
             formation = start_formation(
                 f"{EXAMPLE}/{twin}", f"web=1,worker={workers}", env={"REDIS_URL": redis_url}
             )
-            times[workers], _ = run_all(formation.url, 9, 0.3)
+            times[twin, workers], _ = run_all(formation.url, 9, 0.3)
             formation.close()
-        speedups[twin] = times[1] / times[3]
-        print(f"{twin}: 1 worker {times[1]:.2f} s, 3 workers {times[3]:.2f} s")
+    speedups = {twin: times[twin, 1] / times[twin, 3] for twin in ("bad", "good")}
+
+    def told(twin: str) -> str:
+        return (
+            f"9 jobs of 0.3 s took {times[twin, 1]:.1f} s at worker=1 and {times[twin, 3]:.1f} s "
+            f"at worker=3: {speedups[twin]:.1f} times the throughput"
+        )
+
+    observe(bad=told("bad"), good=told("good"))
 
     assert speedups["bad"] < 1.5
     assert speedups["good"] >= 2
@@ -89,23 +132,49 @@ def test_three_workers_finish_jobs_about_three_times_faster(start_formation, red
 
 @claim(
     "jobs-survive-web-restart",
-    "Jobs queued in a thread of the web process vanish when that process restarts; jobs on a "
-    "Redis queue survive the restart of the whole formation and are all done afterwards.",
+    "Jobs queued in a thread of the web process and not yet run when the formation restarts "
+    "are lost: none of them runs after the restart; jobs on a Redis queue survive the restart "
+    "of the whole formation and are all done afterwards.",
 )
-def test_queued_jobs_survive_a_restart(start_formation, redis_url):
-    """Queue 6 jobs of 0.3 s, restart the formation (as a deploy does), and wait for the jobs."""
-    outcome = {}
+def test_queued_jobs_survive_a_restart(start_formation, redis_url, observe):
+    """Queue 6 jobs of 0.3 s, restart the formation (as a deploy does), and wait for the jobs.
+
+    The proof notes which jobs were not done when the formation stopped, then
+    watches those jobs after the restart: the good twin until all are done, the
+    bad twin for as long as the good twin needed, and at least the time one
+    worker needs for all six.
+    """
+    seen = {}
+    waited_for_good = 0.0
     for twin in ("good", "bad"):
         env = {"REDIS_URL": redis_url}
         formation = start_formation(f"{EXAMPLE}/{twin}", "web=1,worker=1", env=env)
         ids = submit(formation.url, 6, 0.3)
         formation.close()
+        with redis.Redis.from_url(redis_url, decode_responses=True) as store:
+            pending = [i for i in ids if store.hget(f"job:{i}", "status") != "done"]
 
         formation = start_formation(f"{EXAMPLE}/{twin}", "web=1,worker=1", env=env)
-        waited = time.monotonic()
-        while len(finished(formation.url, ids)) < 6 and time.monotonic() - waited < 6 * 0.3 + 1:
+        began = time.monotonic()
+        window = 30.0 if twin == "good" else max(waited_for_good, 6 * 0.3 + 1)
+        while time.monotonic() - began < window:
+            done_after = {job["id"] for job in finished(formation.url, pending)}
+            if twin == "good" and done_after == set(pending):
+                break
             time.sleep(0.05)
-        outcome[twin] = len(finished(formation.url, ids))
+        waited_for_good = max(waited_for_good, time.monotonic() - began)
+        seen[twin] = pending, done_after, time.monotonic() - began
 
-    assert outcome["bad"] <= 1
-    assert outcome["good"] == 6
+    def told(twin: str) -> str:
+        pending, done_after, waited = seen[twin]
+        return (
+            f"{len(pending)} of 6 jobs not yet done when the formation stopped; "
+            f"{len(done_after)} of them done in the {waited:.1f} s after the restart"
+        )
+
+    observe(bad=told("bad"), good=told("good"))
+
+    for pending, _, _ in seen.values():
+        assert pending, "every job was done before the restart: nothing left to lose"
+    assert seen["bad"][1] == set()
+    assert seen["good"][1] == set(seen["good"][0])

@@ -37,15 +37,22 @@ def seconds_to_first_answer(start_app, twin: str, redis_url: str) -> float:
 
 @claim(
     "fast-startup",
-    "An app that warms a cache of 30,000 products before serving takes many times longer "
-    "from exec to its first answer than the same app reading products on demand.",
+    "An app that warms a cache of all 30,000 products before serving takes at least three "
+    "times longer from exec to its first answer than the same app reading products on demand.",
 )
-def test_warming_a_cache_at_start_up_makes_start_up_slow(start_app, redis_url):
-    """Seed 30,000 products in Redis, start each twin, time exec to the first good answer."""
+def test_warming_a_cache_at_start_up_makes_start_up_slow(start_app, redis_url, observe):
+    """Seed 30,000 products in Redis, start each twin, time exec to the first good answer.
+
+    Both times are measured on the same machine in the same run, so the proof
+    compares them with each other, never with a fixed number of seconds.
+    """
     seed_catalogue(redis_url)
 
     bad = seconds_to_first_answer(start_app, "bad", redis_url)
     good = seconds_to_first_answer(start_app, "good", redis_url)
-    print(f"start-up: bad {bad:.2f} s, good {good:.2f} s, ratio {bad / good:.1f}")
+    observe(
+        bad=f"{bad:.1f} s from exec to its first answer, {bad / good:.1f} times the good twin's",
+        good=f"{good:.1f} s from exec to its first answer",
+    )
 
     assert bad >= 3 * good

@@ -9,6 +9,8 @@ import requests
 from harness import claim
 
 EXAMPLE = "disposability/worker"
+AMOUNT = 25
+LEASE_SECONDS = 2
 
 
 def ledger(url: str) -> dict:
@@ -16,27 +18,54 @@ def ledger(url: str) -> dict:
     return requests.get(f"{url}/ledger", timeout=5).json()
 
 
+def holding(store: redis.Redis, job: str) -> list[str]:
+    """The Redis lists that still hold the job: the queue, or the good worker's processing list."""
+    lists = ("payouts", "processing")
+    return [name for name in lists if job in " ".join(store.lrange(name, 0, -1))]
+
+
+def wait_until(condition, timeout: float = 10.0) -> bool:
+    """Poll `condition` until it is true or `timeout` seconds pass; return its last value."""
+    deadline = time.monotonic() + timeout
+    while not (done := condition()) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return bool(done)
+
+
 def interrupt_a_payout(twin, start_app, start_worker, redis_url, interrupt) -> dict:
     """Queue a payout of 25, interrupt the worker mid-job, then let a fresh worker run.
 
-    Returns the interrupted worker's exit code, the job id and the ledger once the
-    fresh worker has finished the job, or at once if no copy of the job is left in Redis.
+    The worker is interrupted once Redis shows the job half done: the amount is
+    credited and the job is not yet completed (the worker is in its 1 s bank
+    call). The proof then reads Redis again, starts a fresh worker, and waits
+    until the job completes, or for a lease and a job's time more if nothing
+    holds the job any longer.
     """
-    env = {"REDIS_URL": redis_url, "VISIBILITY_TIMEOUT_SECONDS": "2"}
+    env = {"REDIS_URL": redis_url, "VISIBILITY_TIMEOUT_SECONDS": str(LEASE_SECONDS)}
+    store = redis.Redis.from_url(redis_url, decode_responses=True)
     web = start_app(f"{EXAMPLE}/{twin}", env=env)
     worker = start_worker(f"{EXAMPLE}/{twin}", env=env)
-    answer = requests.post(f"{web.url}/payouts", json={"amount": 25}, timeout=5)
-    job = answer.json()["id"]
-    worker.wait_for_output(f"payout {job} started")
+    job = requests.post(f"{web.url}/payouts", json={"amount": AMOUNT}, timeout=5).json()["id"]
+    assert wait_until(lambda: ledger(web.url)["paid"] == AMOUNT), "the worker never credited"
+    at_signal = {**ledger(web.url), "holding": holding(store, job)}
 
     code = interrupt(worker)
-    start_worker(f"{EXAMPLE}/{twin}", env=env)
-    store = redis.Redis.from_url(redis_url, decode_responses=True)
-    queued = " ".join(store.lrange("payouts", 0, -1) + store.lrange("processing", 0, -1))
-    deadline = time.monotonic() + 10
-    while job in queued and job not in ledger(web.url)["completed"] and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return {"code": code, "job": job, **ledger(web.url)}
+    at_exit = {**ledger(web.url), "holding": holding(store, job)}
+    fresh = start_worker(f"{EXAMPLE}/{twin}", env=env)
+    wait_until(
+        lambda: job in ledger(web.url)["completed"],
+        timeout=10 if holding(store, job) else LEASE_SECONDS + 2,
+    )
+    store.close()
+    return {
+        "code": code,
+        "job": job,
+        "at signal": at_signal,
+        "at exit": at_exit,
+        "requeued": f"payout {job} requeued" in fresh.output(),
+        "fresh worker ran it": f"payout {job} started" in fresh.output(),
+        **ledger(web.url),
+    }
 
 
 def sigterm(worker) -> int:
@@ -51,21 +80,40 @@ def sigkill(worker) -> int:
     return -signal.SIGKILL
 
 
+def half_done(run: dict) -> bool:
+    """Whether the job was credited and not completed when the signal was sent."""
+    return run["at signal"]["paid"] == AMOUNT and run["job"] not in run["at signal"]["completed"]
+
+
+def told(run: dict) -> str:
+    """One line for the claim box: what the job looked like at the signal and at the end."""
+    times = run["completed"].count(run["job"])
+    held = " and ".join(run["at exit"]["holding"]) or "no Redis list"
+    return (
+        f"signalled with {AMOUNT} credited, job not completed; exit {run['code']}; after the exit "
+        f"{held} held the job; in the end paid {run['paid']}, job completed {times} time(s)"
+    )
+
+
 @claim(
     "worker-sigterm",
     "SIGTERM in the middle of a job: the good worker finishes it, exits 0, and the job is "
-    "completed exactly once; the bad worker dies at once and the job is lost for good.",
+    "completed exactly once; the bad worker dies by the signal with the job half done, and "
+    "nothing is left in Redis to finish it.",
 )
-def test_sigterm_mid_job(start_app, start_worker, redis_servers):
-    """Queue a payout, SIGTERM the worker once it has started it, then start a fresh worker."""
+def test_sigterm_mid_job(start_app, start_worker, redis_servers, observe):
+    """Queue a payout, SIGTERM the worker once it has credited it, then start a fresh worker."""
     bad = interrupt_a_payout("bad", start_app, start_worker, redis_servers().url, sigterm)
     good = interrupt_a_payout("good", start_app, start_worker, redis_servers().url, sigterm)
+    observe(bad=told(bad), good=told(good))
 
+    assert half_done(bad) and half_done(good)
     assert bad["code"] == -signal.SIGTERM
-    assert bad["completed"] == []
+    assert bad["at exit"] == {"paid": AMOUNT, "completed": [], "holding": []}
+    assert bad["completed"] == [] and not bad["fresh worker ran it"]
     assert good["code"] == 0
-    assert good["completed"] == [good["job"]]
-    assert good["paid"] == 25
+    assert good["at exit"] == {"paid": AMOUNT, "completed": [good["job"]], "holding": []}
+    assert good["completed"] == [good["job"]] and good["paid"] == AMOUNT
 
 
 @claim(
@@ -74,11 +122,23 @@ def test_sigterm_mid_job(start_app, start_worker, redis_servers):
     "to the queue and, being idempotent, pays out exactly once; popped off the queue, it "
     "is lost half done.",
 )
-def test_kill_9_mid_job(start_app, start_worker, redis_servers):
-    """Queue a payout, kill -9 the worker after it credited the amount, start a fresh worker."""
+def test_kill_9_mid_job(start_app, start_worker, redis_servers, observe):
+    """Queue a payout, kill -9 the worker after it credited the amount, start a fresh worker.
+
+    The kill lands between the credit and the completion, which Redis shows; the
+    fresh good worker must put the job back (its lease ran out), run it again,
+    and skip the credit it already made.
+    """
     bad = interrupt_a_payout("bad", start_app, start_worker, redis_servers().url, sigkill)
     good = interrupt_a_payout("good", start_app, start_worker, redis_servers().url, sigkill)
+    observe(bad=told(bad), good=told(good) + ", requeued by the fresh worker" * good["requeued"])
 
-    assert bad["completed"] == []
-    assert good["completed"] == [good["job"]]
-    assert good["paid"] == 25
+    assert half_done(bad) and half_done(good)
+    # Killed half done: credited, not completed. Only the good design still holds the job.
+    assert bad["at exit"] == {"paid": AMOUNT, "completed": [], "holding": []}
+    assert good["at exit"] == {"paid": AMOUNT, "completed": [], "holding": ["processing"]}
+    # Afterwards the bad job never completes; the good one is put back, run again, and
+    # completed once, with the amount credited once.
+    assert bad["completed"] == [] and not bad["fresh worker ran it"]
+    assert good["requeued"] and good["fresh worker ran it"]
+    assert good["completed"] == [good["job"]] and good["paid"] == AMOUNT

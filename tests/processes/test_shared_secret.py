@@ -2,24 +2,44 @@
 
 import secrets
 
+import requests
+
 from harness import claim
 
 EXAMPLE = "processes/shared-secret"
 
 
+def who(session: requests.Session, url: str) -> int:
+    """The status `GET /me` answers this visitor on one process: 200 known, 401 a stranger."""
+    return session.get(f"{url}/me", timeout=5).status_code
+
+
 @claim(
     "shared-secret",
     "A signing key each process generates at start-up is private state: a visitor signed in "
-    "by one copy is a stranger to the next; with the key from config, every copy knows them.",
+    "by one copy is a stranger to the other, and to the same copy once it restarts; with the "
+    "key from config, every copy knows them, restarted or not.",
 )
-def test_random_signing_key_signs_visitors_out(start_copies):
-    """Sign in through the first of two copies, then ask the second who is signed in."""
+def test_random_signing_key_signs_visitors_out(start_app, observe):
+    """Sign in through the first of two copies, ask both who is signed in, restart the first."""
     env = {"SECRET_KEY": secrets.token_hex(32)}
-    bad = start_copies(f"{EXAMPLE}/bad")
-    good = start_copies(f"{EXAMPLE}/good", env=env)
+    seen = {}
+    for twin in ("bad", "good"):
+        first, other = (start_app(f"{EXAMPLE}/{twin}", env=env) for _ in range(2))
+        visitor = requests.Session()
+        signed_in = visitor.post(f"{first.url}/login", json={"user": "ada"}, timeout=5)
+        assert signed_in.status_code == 200
+        answers = [who(visitor, first.url), who(visitor, other.url)]
+        first.restart()
+        seen[twin] = [*answers, who(visitor, first.url)]
 
-    for balancer in (bad, good):
-        assert balancer.post("/login", json={"user": "ada"}).status_code == 200
+    def told(answers: list[int]) -> str:
+        named = ("the copy that signed her in", "the other copy", "that copy after a restart")
+        return "; ".join(
+            f"{name} answered {code}" for name, code in zip(named, answers, strict=True)
+        )
 
-    assert bad.get("/me").status_code == 401
-    assert good.get("/me").json() == {"user": "ada"}
+    observe(bad=told(seen["bad"]), good=told(seen["good"]))
+
+    assert seen["bad"] == [200, 401, 401]
+    assert seen["good"] == [200, 200, 200]

@@ -5,43 +5,86 @@ import requests
 from harness import claim
 
 EXAMPLE = "stateless-processes/cart"
+ITEMS = ["tea", "milk"]
 
 
-def fill_cart(url: str) -> requests.Session:
-    """A visitor who put two items in a cart through `url`."""
+def fill_cart(url: str, items: list[str] = ITEMS) -> requests.Session:
+    """A visitor who put `items` in a cart through `url`."""
     shopper = requests.Session()
-    for item in ("tea", "milk"):
+    for item in items:
         shopper.post(f"{url}/cart/items", json={"item": item}, timeout=5).raise_for_status()
     return shopper
 
 
 @claim(
     "sticky-session-crash",
-    "Sticky sessions only hide the problem: when the process a visitor sticks to crashes, "
-    "the cart in its memory is gone; with the cart in Redis, the replacement still has it.",
+    "Sticky sessions only hide the problem: behind a load balancer that pins each visitor to "
+    "one of two processes, a cart kept in process memory works until that process is killed; "
+    "the balancer then sends the visitor to the other process, where the cart is empty. With "
+    "the cart in Redis, the other process serves the whole cart.",
 )
-def test_sticky_visitor_loses_cart_when_their_process_crashes(start_app, redis_url):
-    """Pin a visitor to one process, fill a cart, kill -9 that process and start a new one."""
-    for twin, expected in (("bad", []), ("good", ["tea", "milk"])):
-        app = start_app(f"{EXAMPLE}/{twin}", env={"REDIS_URL": redis_url})
-        shopper = fill_cart(app.url)
+def test_sticky_visitor_loses_cart_when_their_process_crashes(
+    start_app, sticky_balancer, redis_url, observe
+):
+    """Run two copies behind a cookie-affinity balancer, fill a cart, kill -9 the pinned copy.
 
-        app.crash_and_restart()
+    The balancer records which copy served each request: the proof checks that
+    the visitor stayed on one copy while it lived, then was sent to the other.
+    """
+    seen = {}
+    for twin in ("bad", "good"):
+        copies = [start_app(f"{EXAMPLE}/{twin}", env={"REDIS_URL": redis_url}) for _ in range(2)]
+        balancer = sticky_balancer(copies)
+        shopper = fill_cart(balancer.url)
+        while_pinned = shopper.get(f"{balancer.url}/cart", timeout=5).json()["items"]
+        route = [sent.backend for sent in balancer.routed]
+        pins = [sent.pinned for sent in balancer.routed]
 
-        assert shopper.get(f"{app.url}/cart", timeout=5).json()["items"] == expected
+        copies[route[0]].kill()
+        after_crash = shopper.get(f"{balancer.url}/cart", timeout=5).json()["items"]
+        seen[twin] = route, pins, while_pinned, balancer.routed[-1], after_crash
+
+    bad, good = seen["bad"], seen["good"]
+    observe(
+        bad=f"pinned to one copy for all {len(bad[0])} requests, cart {bad[2]}; after kill -9 "
+        f"of that copy the other copy answered {bad[4]}",
+        good=f"pinned to one copy for all {len(good[0])} requests, cart {good[2]}; after kill -9 "
+        f"of that copy the other copy answered {good[4]}",
+    )
+
+    for route, pins, while_pinned, redispatched, _ in (bad, good):
+        # Affinity took part: the first request was placed, the next ones followed the cookie
+        # to the same copy, and the cart was whole there, even in memory.
+        assert len(set(route)) == 1 and pins == [False, True, True]
+        assert while_pinned == ITEMS
+        # After the crash, the balancer sent the visitor to the other copy.
+        assert redispatched.pinned and redispatched.backend != route[0]
+    assert bad[4] == []
+    assert good[4] == ITEMS
 
 
 @claim(
     "scale-out-new-copy",
-    "A copy started to add capacity serves existing visitors from its first request when "
-    "sessions are shared; a new copy of the stateful app knows none of them.",
+    "A copy started to add capacity serves existing visitors from their first request to it "
+    "when sessions are shared; a new copy of the stateful app knows none of them.",
 )
-def test_new_copy_serves_existing_visitors(start_app, redis_url):
-    """Fill a cart through one running copy, start a second copy, ask it for the cart."""
-    for twin, expected in (("bad", []), ("good", ["tea", "milk"])):
+def test_new_copy_serves_existing_visitors(start_app, redis_url, observe):
+    """Three visitors fill carts through one running copy; a second copy starts; ask it."""
+    carts = [["tea", "milk"], ["bread"], ["jam", "eggs", "salt"]]
+    seen = {}
+    for twin in ("bad", "good"):
         env = {"REDIS_URL": redis_url}
-        shopper = fill_cart(start_app(f"{EXAMPLE}/{twin}", env=env).url)
+        running = start_app(f"{EXAMPLE}/{twin}", env=env)
+        shoppers = [fill_cart(running.url, items) for items in carts]
 
         added = start_app(f"{EXAMPLE}/{twin}", env=env)
+        seen[twin] = [s.get(f"{added.url}/cart", timeout=5).json()["items"] for s in shoppers]
 
-        assert shopper.get(f"{added.url}/cart", timeout=5).json()["items"] == expected
+    def told(answers: list[list[str]]) -> str:
+        known = sum(answer == cart for answer, cart in zip(answers, carts, strict=True))
+        return f"the new copy knew {known} of 3 visitors' carts: answered {answers}"
+
+    observe(bad=told(seen["bad"]), good=told(seen["good"]))
+
+    assert seen["bad"] == [[], [], []]
+    assert seen["good"] == carts
