@@ -9,6 +9,7 @@ contracts these tests enforce.
 from pathlib import Path
 
 import pytest
+import yaml
 
 from harness.layout import (
     DOCS_DIR,
@@ -135,4 +136,43 @@ def test_no_scaffold_placeholder_is_left(slug: str):
         pytest.fail(
             f"{len(left)} {PLACEHOLDER} placeholders left for docs/{slug}.md; replace each with "
             "what it asks for:\n  " + "\n  ".join(left),
+        )
+
+
+def factor_pages() -> list[str]:
+    """The slugs of mkdocs.yml's "The twelve factors" section."""
+
+    class Loader(yaml.SafeLoader):
+        """mkdocs.yml holds `!!python/...` tags; this test reads only its nav."""
+
+    Loader.add_multi_constructor("", lambda loader, suffix, node: None)
+    nav = yaml.load((ROOT / "mkdocs.yml").read_text(), Loader=Loader)["nav"]
+    section = next(entry["The twelve factors"] for entry in nav if "The twelve factors" in entry)
+    return [Path(next(iter(item.values()))).stem for item in section]
+
+
+FACTOR_PAGES = factor_pages()
+IN_THE_REVISION = "## In the revision {#in-the-revision}"
+
+
+def test_the_factor_pages_are_found():
+    """The nav section this check reads still lists the twelve factors."""
+    assert len(FACTOR_PAGES) >= 12, f"mkdocs.yml's 'The twelve factors' lists {FACTOR_PAGES}"
+
+
+@pytest.mark.parametrize("slug", FACTOR_PAGES)
+def test_every_factor_page_says_what_the_revision_changed(slug: str):
+    """A factor page has its "In the revision" section, before "Further reading"."""
+    lines = (DOCS_DIR / f"{slug}.md").read_text().splitlines()
+    stripped = [line.strip() for line in lines]
+    if IN_THE_REVISION not in stripped:
+        pytest.fail(
+            f'docs/{slug}.md has no "{IN_THE_REVISION}" section: add one before "Further reading" '
+            "saying what the revised text (twelve-factor/twelve-factor) changes, at which "
+            "commit or PR, settled or proposed, and which of the page's claims cover it",
+        )
+    further = [i for i, line in enumerate(stripped) if line.startswith("## Further reading")]
+    if further and further[0] < stripped.index(IN_THE_REVISION):
+        pytest.fail(
+            f'docs/{slug}.md has "In the revision" after "Further reading": move it before',
         )
