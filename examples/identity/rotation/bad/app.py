@@ -6,15 +6,18 @@ import sys
 
 import redis
 from flask import Flask, jsonify, request
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if not REDIS_URL.startswith(("redis://", "rediss://")):
     sys.exit(
         f"REDIS_URL must be a redis:// URL (got {'nothing' if not REDIS_URL else 'another form'})"
     )
+RECONNECT = Retry(NoBackoff(), 1)  # one more try when Redis closes a connection mid-command
 
+store = redis.Redis.from_url(REDIS_URL, socket_timeout=2, socket_connect_timeout=2, retry=RECONNECT)
 NAME = re.compile(r"[A-Za-z][A-Za-z0-9 _-]{0,31}")
-store = redis.Redis.from_url(REDIS_URL, socket_timeout=2, socket_connect_timeout=2)
 app = Flask(__name__)
 
 

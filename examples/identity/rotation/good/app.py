@@ -6,7 +6,9 @@ import sys
 
 import redis
 from flask import Flask, jsonify, request
+from redis.backoff import NoBackoff
 from redis.connection import parse_url
+from redis.retry import Retry
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if not REDIS_URL.startswith(("redis://", "rediss://")):
@@ -16,6 +18,7 @@ if not REDIS_URL.startswith(("redis://", "rediss://")):
 IDENTITY_FILE = os.environ.get("REDIS_IDENTITY_FILE", "")
 if not os.path.isfile(IDENTITY_FILE):
     sys.exit(f"REDIS_IDENTITY_FILE must name the file that holds the token (got {IDENTITY_FILE!r})")
+RECONNECT = Retry(NoBackoff(), 1)  # one more try when Redis closes a connection mid-command
 
 
 class TokenFile(redis.CredentialProvider):
@@ -35,15 +38,16 @@ class TokenFile(redis.CredentialProvider):
 where = parse_url(REDIS_URL)  # host, port, database and user; a password in it is never used
 user = where.pop("username", None) or "default"
 where.pop("password", None)
-pool = redis.ConnectionPool(
-    **where,
-    credential_provider=TokenFile(user, IDENTITY_FILE),
-    socket_timeout=2,
-    socket_connect_timeout=2,
+store = redis.Redis(
+    connection_pool=redis.ConnectionPool(
+        **where,
+        credential_provider=TokenFile(user, IDENTITY_FILE),
+        socket_timeout=2,
+        socket_connect_timeout=2,
+        retry=RECONNECT,
+    )
 )
-
 NAME = re.compile(r"[A-Za-z][A-Za-z0-9 _-]{0,31}")
-store = redis.Redis(connection_pool=pool)
 app = Flask(__name__)
 
 
