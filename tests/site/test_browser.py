@@ -268,7 +268,9 @@ def test_search_shortcut_loads_search(browser, netlify, key):
 
 def test_search_on_a_phone(browser, netlify):
     """On a phone the header's search button opens search, which then loads and finds results."""
-    context, page, visit = open_page(browser, netlify.url, width=375, is_mobile=True, has_touch=True)
+    context, page, visit = open_page(
+        browser, netlify.url, width=375, is_mobile=True, has_touch=True
+    )
     try:
         start = len(netlify.requests)
         page.goto("/logs/")
