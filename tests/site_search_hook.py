@@ -13,6 +13,13 @@ page fetches counts against the first-load budget (see
   `overrides/partials/search-on-demand.html`.)
 - mkdocstrings adds its stylesheet to every page; only a page that shows
   mkdocstrings output (the harness reference) links it.
+- Material's stylesheets carry the rules of every feature it has. After the
+  build, a rule is dropped when one of the classes it requires appears
+  nowhere in the built pages or in Material's scripts (which create the
+  search results, the copy button and the like), so it can never apply.
+  Rules inside `:not()`, `:is()` and other parentheses are kept as they
+  are. The trimmed file gets a name with its own content hash, so the
+  year-long cache in netlify.toml stays right, and every page links it.
 
 Under a builder that does not run MkDocs hooks (Zensical), the site still
 works: the index is larger and every page links the stylesheet.
@@ -20,7 +27,9 @@ works: the index is larger and every page links the stylesheet.
 
 from __future__ import annotations
 
+import hashlib
 import re
+from pathlib import Path
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import Files
@@ -48,3 +57,114 @@ def on_post_template(output_content: str, template_name: str, config: MkDocsConf
     if MKDOCSTRINGS_OUTPUT in output_content:
         return output_content
     return MKDOCSTRINGS_CSS.sub("", output_content, count=1)
+
+
+WORD = re.compile(r"[\w-]+")
+CLASS = re.compile(r"\.(-?[_a-zA-Z][\w-]*)")
+STYLESHEETS = ("main", "palette")
+
+
+def _blocks(css: str) -> list[tuple[str, str | None]]:
+    """Top-level (prelude, body) pairs of a stylesheet; body is None for `@import ...;`."""
+    out: list[tuple[str, str | None]] = []
+    i, n = 0, len(css)
+    while i < n:
+        j, quote = i, ""
+        while j < n:
+            c = css[j]
+            if quote:
+                j += c == "\\"
+                quote = "" if c == quote else quote
+            elif c in "\"'":
+                quote = c
+            elif c in "{;":
+                break
+            j += 1
+        if j >= n:
+            break
+        prelude = css[i:j].strip()
+        if css[j] == ";":
+            out.append((prelude, None))
+            i = j + 1
+            continue
+        k, depth = j + 1, 1
+        while k < n and depth:
+            c = css[k]
+            if quote:
+                k += c == "\\"
+                quote = "" if c == quote else quote
+            elif c in "\"'":
+                quote = c
+            elif c in "{}":
+                depth += 1 if c == "{" else -1
+            k += 1
+        out.append((prelude, css[j + 1 : k - 1]))
+        i = k
+    return out
+
+
+def _selectors(prelude: str) -> list[str]:
+    """A selector list split at its top-level commas."""
+    parts, depth, current = [], 0, ""
+    for c in prelude:
+        depth += (c in "([") - (c in ")]")
+        if c == "," and depth == 0:
+            parts.append(current)
+            current = ""
+        else:
+            current += c
+    return [*parts, current]
+
+
+def _required_classes(selector: str) -> set[str]:
+    """Classes an element must have for `selector` to match (parentheses and [..] skipped)."""
+    outside, depth = "", 0
+    for c in selector:
+        depth += (c in "([") - (c in ")]")
+        if depth == 0 and c not in ")]":
+            outside += c
+    return set(CLASS.findall(outside))
+
+
+def trim_stylesheet(css: str, used: set[str]) -> str:
+    """`css` without the style rules whose every selector needs a class not in `used`."""
+    out = []
+    for prelude, body in _blocks(css):
+        if body is None:
+            out.append(prelude + ";")
+        elif prelude.startswith(("@media", "@supports", "@layer", "@container")):
+            inner = trim_stylesheet(body, used)
+            if inner:
+                out.append(prelude + "{" + inner + "}")
+        elif prelude.startswith("@"):
+            out.append(prelude + "{" + body + "}")
+        else:
+            keep = [s for s in _selectors(prelude) if _required_classes(s) <= used]
+            if keep:
+                out.append(",".join(keep) + "{" + body + "}")
+    return "".join(out)
+
+
+def on_post_build(config: MkDocsConfig) -> None:
+    """Trim Material's stylesheets to the classes the built site can use, under new names."""
+    site = Path(config.site_dir)
+    pages = list(site.rglob("*.html"))
+    text = [p.read_text(encoding="utf-8") for p in pages]
+    text += [p.read_text(encoding="utf-8") for p in (site / "assets/javascripts").rglob("*.js")]
+    used = {word for chunk in text for word in WORD.findall(chunk)}
+    renamed = {}
+    for name in STYLESHEETS:
+        for old in (site / "assets/stylesheets").glob(f"{name}.*.min.css"):
+            css = re.sub(r"/\*# sourceMappingURL=.*?\*/", "", old.read_text(encoding="utf-8"))
+            trimmed = trim_stylesheet(css, used).encode()
+            new = old.with_name(f"{name}.{hashlib.sha256(trimmed).hexdigest()[:8]}.min.css")
+            new.write_bytes(trimmed)
+            old.unlink()
+            old.with_name(old.name + ".map").unlink(missing_ok=True)
+            renamed[old.name] = new.name
+    for page in pages:
+        html = original = page.read_text(encoding="utf-8")
+        for old_name, new_name in renamed.items():
+            html = html.replace(f"assets/stylesheets/{old_name}", f"assets/stylesheets/{new_name}")
+        if html != original:
+            page.write_text(html, encoding="utf-8")
