@@ -13,8 +13,9 @@ page fetches counts against the first-load budget (see
   `overrides/partials/search-on-demand.html`.)
 - mkdocstrings adds its stylesheet to every page; only a page that shows
   mkdocstrings output (the harness reference) links it.
-- Material's stylesheets carry the rules of every feature it has. After the
-  build, a rule is dropped when one of the classes it requires appears
+- Material's stylesheets carry the rules of every feature and colour it has.
+  After the build, a rule is dropped when one of the classes it requires (or
+  the value of an exact attribute test, such as a primary colour) appears
   nowhere in the built pages or in Material's scripts (which create the
   search results, the copy button and the like), so it can never apply.
   Rules inside `:not()`, `:is()` and other parentheses are kept as they
@@ -61,6 +62,7 @@ def on_post_template(output_content: str, template_name: str, config: MkDocsConf
 
 WORD = re.compile(r"[\w-]+")
 CLASS = re.compile(r"\.(-?[_a-zA-Z][\w-]*)")
+EXACT_ATTRIBUTE = re.compile(r"\[[\w-]+=[\"']?([^\"'\]]*)[\"']?\]")
 STYLESHEETS = ("main", "palette")
 
 
@@ -116,14 +118,21 @@ def _selectors(prelude: str) -> list[str]:
     return [*parts, current]
 
 
-def _required_classes(selector: str) -> set[str]:
-    """Classes an element must have for `selector` to match (parentheses and [..] skipped)."""
+def _required_words(selector: str) -> set[str]:
+    """Words the site must contain for `selector` to match anything.
+
+    The selector's classes, and the values of its exact `[attribute=value]`
+    tests (such as `[data-md-color-primary=pink]`); anything inside
+    parentheses (`:not(...)`, `:is(...)`) or other attribute tests is ignored.
+    """
     outside, depth = "", 0
     for c in selector:
-        depth += (c in "([") - (c in ")]")
-        if depth == 0 and c not in ")]":
+        depth += c == "("
+        if depth == 0:
             outside += c
-    return set(CLASS.findall(outside))
+        depth -= c == ")"
+    values = {value for value in EXACT_ATTRIBUTE.findall(outside) if WORD.fullmatch(value)}
+    return set(CLASS.findall(re.sub(r"\[[^\]]*\]", "", outside))) | values
 
 
 def trim_stylesheet(css: str, used: set[str]) -> str:
@@ -139,7 +148,7 @@ def trim_stylesheet(css: str, used: set[str]) -> str:
         elif prelude.startswith("@"):
             out.append(prelude + "{" + body + "}")
         else:
-            keep = [s for s in _selectors(prelude) if _required_classes(s) <= used]
+            keep = [s for s in _selectors(prelude) if _required_words(s) <= used]
             if keep:
                 out.append(",".join(keep) + "{" + body + "}")
     return "".join(out)
