@@ -162,6 +162,17 @@ def isolated_python(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., P
     return build
 
 
+@pytest.fixture(scope="session")
+def run_dir(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder of this test run that every worker of `-n auto` shares (else the session's).
+
+    For work done once per run by whichever worker asks first, under a file lock:
+    the site build of `tests/site/` is one (`site_build.build_site_once`).
+    """
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if _is_worker(request.config) else base
+
+
 # --- Soak runs: budget options (see tests/soak/) -------------------------------------------
 
 SOAK_DEFAULTS = {"local": (4000, 60.0), "ci": (1000, 6.0)}
