@@ -249,8 +249,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """
     config = session.config
     if _is_worker(config):
-        config.workeroutput["leftovers"] = hygiene.wait_until_clean(hygiene.SUITE_DIRS)
-        hygiene.remove_leftovers(hygiene.SUITE_DIRS)
+        leftovers = hygiene.wait_until_clean(hygiene.SUITE_DIRS)
+        config.workeroutput["leftovers"] = leftovers
+        if leftovers:
+            hygiene.remove_leftovers(hygiene.SUITE_DIRS)
         return
     reporter = config.pluginmanager.get_plugin("terminalreporter")
     if config.getoption(UPDATE_OPTION) and os.environ.get(SWAP_TWINS) != "1":
@@ -259,7 +261,11 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             reporter.write_sep("-", f"observations stored for {len(written)} claims")
             for claim_id in written:
                 reporter.write_line(f"  {claim_id}")
-    leftovers = _workers_leftovers + hygiene.wait_until_clean(hygiene.SUITE_DIRS)
+    # The controller of a parallel run starts nothing but its workers (still alive here).
+    parallel = config.pluginmanager.hasplugin("dsession")
+    leftovers = _workers_leftovers + (
+        [] if parallel else hygiene.wait_until_clean(hygiene.SUITE_DIRS)
+    )
     if not leftovers:
         return
     if reporter is not None:
