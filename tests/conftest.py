@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -46,6 +47,27 @@ def redis_url(redis_server_url: str) -> str:
     with redis.Redis.from_url(redis_server_url) as client:
         client.flushdb()
     return redis_server_url
+
+
+@pytest.fixture(scope="session", autouse=True)
+def swap_check_services(request: pytest.FixtureRequest) -> None:
+    """Under the swap check, every app gets this process's `REDIS_URL` and `DATABASE_URL`.
+
+    A good twin started in the bad twin's place then finds its backing services
+    (see `harness.processes.SWAP_SERVICE_VARIABLES`). Each worker of a parallel
+    run has its own servers, so that one worker's proofs never flush another's.
+    """
+    if os.environ.get(SWAP_TWINS) != "1":
+        return
+    for variable, fixture in (
+        ("REDIS_URL", "redis_server_url"),
+        ("DATABASE_URL", "postgres_server_url"),
+    ):
+        if not os.environ.get(variable):
+            try:
+                os.environ[variable] = request.getfixturevalue(fixture)
+            except pytest.skip.Exception:
+                pass  # no binary: the proofs that need it skip (or fail under REQUIRE_SERVICES)
 
 
 @pytest.fixture
@@ -140,6 +162,17 @@ def isolated_python(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., P
     return build
 
 
+@pytest.fixture(scope="session")
+def run_dir(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder of this test run that every worker of `-n auto` shares (else the session's).
+
+    For work done once per run by whichever worker asks first, under a file lock:
+    the site build of `tests/site/` is one (`site_build.build_site_once`).
+    """
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if _is_worker(request.config) else base
+
+
 # --- Soak runs: budget options (see tests/soak/) -------------------------------------------
 
 SOAK_DEFAULTS = {"local": (4000, 60.0), "ci": (1000, 6.0)}
@@ -172,6 +205,26 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config) -> None:
+    """Settings of a parallel run (`-n auto`, pytest-xdist), before xdist reads them.
+
+    - Tests go to whichever worker is free (`--dist worksteal`, unless another
+      `--dist` is given): the proofs' times range from a second to a minute.
+    - With `REDIS_URL` or `DATABASE_URL` set, the proofs run one at a time: every
+      proof empties that one database first, and two workers would empty it under
+      each other's feet. The throwaway servers (no URL set) are one set per worker.
+    """
+    if hasattr(config, "workerinput") or not getattr(config.option, "numprocesses", None):
+        return
+    if config.option.dist == "no":
+        config.option.dist = "worksteal"
+    shared = [v for v in ("REDIS_URL", "DATABASE_URL") if os.environ.get(v)]
+    if shared:
+        config.option.numprocesses = 0
+        print(f"proofs: {' and '.join(shared)} set: one server for every proof, so no -n")
+
+
 # --- Resource hygiene: nothing of the suite outlives it ------------------------------------
 
 
@@ -182,16 +235,37 @@ class Leftover:
     what: str
 
 
+def _is_worker(config: pytest.Config) -> bool:
+    """Whether this process is a pytest-xdist worker (`-n auto`), not the run that reports."""
+    return hasattr(config, "workerinput")
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """Store observations when asked; fail the run when a resource of the suite remains."""
-    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-    if session.config.getoption(UPDATE_OPTION) and os.environ.get(SWAP_TWINS) != "1":
-        written = _store_observations(session.config)
+    """Store observations when asked; fail the run when a resource of the suite remains.
+
+    Under `-n auto` each worker checks what its own proofs left and hands the list to
+    the controller (`workeroutput`), which reports every worker's leftovers and stores
+    the observations of every worker's proofs, once.
+    """
+    config = session.config
+    if _is_worker(config):
+        leftovers = hygiene.wait_until_clean(hygiene.SUITE_DIRS)
+        config.workeroutput["leftovers"] = leftovers
+        if leftovers:
+            hygiene.remove_leftovers(hygiene.SUITE_DIRS)
+        return
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if config.getoption(UPDATE_OPTION) and os.environ.get(SWAP_TWINS) != "1":
+        written = _store_observations(config)
         if reporter is not None:
             reporter.write_sep("-", f"observations stored for {len(written)} claims")
             for claim_id in written:
                 reporter.write_line(f"  {claim_id}")
-    leftovers = hygiene.wait_until_clean(hygiene.SUITE_DIRS)
+    # The controller of a parallel run starts nothing but its workers (still alive here).
+    parallel = config.pluginmanager.hasplugin("dsession")
+    leftovers = _workers_leftovers + (
+        [] if parallel else hygiene.wait_until_clean(hygiene.SUITE_DIRS)
+    )
     if not leftovers:
         return
     if reporter is not None:
@@ -201,6 +275,69 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         reporter.stats.setdefault("leftover", []).extend(Leftover(line) for line in leftovers)
     session.exitstatus = pytest.ExitCode.TESTS_FAILED
     hygiene.remove_leftovers(hygiene.SUITE_DIRS)
+
+
+_workers_leftovers: list[str] = []
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: object, error: object) -> None:
+    """Controller of `-n auto`: keep what a finished worker reported as left behind."""
+    output = getattr(node, "workeroutput", None) or {}
+    worker = getattr(getattr(node, "gateway", None), "id", "a worker")
+    _workers_leftovers.extend(f"[{worker}] {line}" for line in output.get("leftovers", []))
+
+
+# --- Parallel runs: proofs that compare timings run alone; fixed ports one at a time -------
+
+
+@contextmanager
+def _flock(path: Path, mode: int) -> Iterator[None]:
+    import fcntl  # Linux and macOS; only imported under -n auto
+
+    with open(path, "a") as handle:
+        fcntl.flock(handle, mode)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@contextmanager
+def _run_locks(folder: Path, alone: bool, names: list[str]) -> Iterator[None]:
+    """Locks shared by the workers of one run (flock on files of the run's temporary folder).
+
+    Every test holds the run lock shared; a test marked `alone` holds it
+    exclusively, so it starts once the tests running on other workers have
+    finished, and no test starts until it is done (a turnstile gives it
+    precedence over tests not started yet). A test marked `lock(name)` also
+    holds that name's lock: two tests that bind one fixed port never overlap.
+    """
+    import fcntl
+
+    with ExitStack() as held:
+        if alone:
+            held.enter_context(_flock(folder / "turnstile.lock", fcntl.LOCK_EX))
+            held.enter_context(_flock(folder / "run.lock", fcntl.LOCK_EX))
+        else:
+            with _flock(folder / "turnstile.lock", fcntl.LOCK_EX):
+                held.enter_context(_flock(folder / "run.lock", fcntl.LOCK_SH))
+        for name in sorted(set(names)):
+            held.enter_context(_flock(folder / f"lock-{name}.lock", fcntl.LOCK_EX))
+        yield
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> object:
+    """Under `-n auto`, honour the `alone` and `lock(name)` marks (see `_run_locks`)."""
+    if not _is_worker(item.config):
+        return (yield)
+    # Each worker's basetemp is a folder of the controller's: one set of locks per run.
+    folder = Path(item.config.option.basetemp).parent
+    alone = item.get_closest_marker("alone") is not None
+    names = [str(mark.args[0]) for mark in item.iter_markers("lock")]
+    with _run_locks(folder, alone, names):
+        return (yield)
 
 
 # --- Observations: what each proof saw, shown in its claim box ------------------------------
@@ -246,8 +383,17 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
             f"observe(bad=..., good=...) with what it measured for each twin"
         )
     elif observed is not None:
-        _passed[marker.kwargs["id"]] = observed
+        # On the report, so that it reaches the controller of a parallel run (-n auto).
+        report.observation = [marker.kwargs["id"], *observed]
     return report
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Keep the observation of a passing proof, from this process or from a worker."""
+    observed = getattr(report, "observation", None)
+    if report.when == "call" and report.passed and observed:
+        claim_id, bad, good = observed
+        _passed[claim_id] = (bad, good)
 
 
 def _store_observations(config: pytest.Config) -> list[str]:

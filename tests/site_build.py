@@ -31,3 +31,24 @@ def build_site(site_dir: Path) -> Path:
     if build.returncode != 0:
         raise RuntimeError(f"mkdocs build failed:\n{build.stderr}")
     return site_dir
+
+
+def build_site_once(folder: Path) -> Path:
+    """Build the site into `folder/site` unless this test run already has; return it.
+
+    The workers of a parallel run (`-n auto`) share `folder`: the first to ask
+    builds under a file lock, the others wait for it and use its build. A failed
+    build is tried again by the next that asks, and raises there too.
+    """
+    import fcntl  # Linux and macOS, like the proofs
+
+    site, built = folder / "site", folder / "site.built"
+    with open(folder / "site.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            if not built.exists():
+                build_site(site)
+                built.touch()
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    return site

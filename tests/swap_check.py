@@ -13,10 +13,14 @@ From the project root:
     .venv/bin/python tests/swap_check.py processes/shared-secret
     .venv/bin/python tests/swap_check.py --changed-since origin/main
 
-It runs, once each, the proofs of every file that names a selected pair
-(`"<slug>/<scenario>"`) and, for a page named on the command line, every proof
-of that page; it exits 1 if any still passes. A proof that fails
-only because a swapped twin could not start (the good twin given the bad
+It runs the proofs of every file that names a selected pair (`"<slug>/<scenario>"`)
+and, for a page named on the command line, every proof of that page: first as they
+are (each must pass: a proof that fails both ways shows nothing), then with the
+twins swapped, each run on every core (`-n auto`). It exits 1 if a proof fails
+unswapped or still passes swapped, or if a selected pair has no proof that names
+it. `--skip-unswapped` leaves out the first run when the proofs have just passed
+(`.ci/run` runs the check right after the README's test command). A proof that
+fails only because a swapped twin could not start (the good twin given the bad
 twin's config) is listed apart: it does fail, but the swap never reached its
 assertions; pass the same environment to both twins to make the check bite.
 """
@@ -31,7 +35,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from contextlib import ExitStack
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -47,7 +50,6 @@ from harness.layout import (  # noqa: E402
     proofs_of,
 )
 from harness.processes import SWAP_TWINS  # noqa: E402
-from harness.services import PostgresServer, RedisServer, find_binary  # noqa: E402
 
 RESULTS = "PROOF_SWAP_RESULTS"
 """Where the pytest plugin half of this file writes one JSON line per test phase."""
@@ -65,6 +67,8 @@ def pytest_runtest_logreport(report) -> None:  # pragma: no cover - runs inside 
     target = os.environ.get(RESULTS)
     if not target or (report.when != "call" and report.outcome == "passed"):
         return
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        return  # under -n auto the controller records every worker's reports
     crash = getattr(getattr(report, "longrepr", None), "reprcrash", None)
     record = {
         "nodeid": report.nodeid,
@@ -78,11 +82,16 @@ def pytest_runtest_logreport(report) -> None:  # pragma: no cover - runs inside 
 
 def select_pairs(names: list[str]) -> list[Pair]:
     """The complete pairs named `<slug>/<scenario>` or belonging to page `<slug>`; all if none."""
-    pairs = [pair for pair in example_pairs() if not pair.missing_twins]
+    every = example_pairs()
+    pairs = [pair for pair in every if not pair.missing_twins]
     if not names:
         return pairs
+    for pair in every:
+        if pair.missing_twins and pair.name in names:
+            missing = " and ".join(f"{twin}/app.py" for twin in pair.missing_twins)
+            sys.exit(f"swap check: examples/{pair.name} has no {missing}: nothing to swap yet")
     chosen = [pair for pair in pairs if pair.name in names or pair.slug in names]
-    unknown = [n for n in names if not any(n in (p.name, p.slug) for p in pairs)]
+    unknown = [n for n in names if not any(n in (p.name, p.slug) for p in every)]
     if unknown:
         known = ", ".join(pair.name for pair in pairs)
         sys.exit(f"swap check: no pair or page named {', '.join(unknown)}; pairs: {known}")
@@ -122,26 +131,6 @@ def changed_pairs(since: str) -> list[Pair]:
     ]
 
 
-def backing_services(stack: ExitStack) -> dict[str, str]:
-    """`REDIS_URL` and `DATABASE_URL` for the swapped run: as set, or throwaway servers.
-
-    Under `PROOF_SWAP_TWINS=1` the harness gives them to every app (see
-    `harness.processes.SWAP_SERVICE_VARIABLES`), so a good twin started in the
-    bad twin's place finds its backing services. A missing binary leaves the
-    variable out: the proofs then start (or skip for) their own servers.
-    """
-    found = {}
-    for variable, binary, server in (
-        ("REDIS_URL", "redis-server", RedisServer),
-        ("DATABASE_URL", "postgres", PostgresServer),
-    ):
-        if os.environ.get(variable):
-            found[variable] = os.environ[variable]
-        elif find_binary(binary):
-            found[variable] = stack.enter_context(server()).url
-    return found
-
-
 IGNORED = shutil.ignore_patterns(
     ".git", ".venv", "site", "__pycache__", ".pytest_cache", ".ruff_cache", "*.pyc"
 )
@@ -160,27 +149,32 @@ def swapped_copy(pairs: list[Pair], folder: Path) -> Path:
     return copy
 
 
-def run_swapped(
-    pairs: list[Pair], proofs: list[Claim], log: Path
+def run_proofs(
+    proofs: list[Claim], project: Path, log: Path, swapped: bool
 ) -> tuple[int, dict[str, dict[str, str]]]:
-    """Run the proofs once in a swapped copy; pytest's exit code and each proof's result."""
+    """Run the proofs once, on every core, in `project`; pytest's exit code and each result.
+
+    Swapped, each worker gives every app its own `REDIS_URL` and `DATABASE_URL`
+    (the `swap_check_services` fixture of `tests/conftest.py`), so that a good twin
+    started in the bad twin's place finds its backing services.
+    """
     results_file = log.with_suffix(".jsonl")
-    copy = swapped_copy(pairs, log.parent)
-    stack = ExitStack()
     env = {
         **os.environ,
-        **backing_services(stack),
-        SWAP_TWINS: "1",
         RESULTS: str(results_file),
         "PYTHONPATH": os.pathsep.join(
-            filter(None, [str(copy / "tests"), os.environ.get("PYTHONPATH")])
+            filter(None, [str(project / "tests"), os.environ.get("PYTHONPATH")])
         ),
     }
+    env.pop(SWAP_TWINS, None)
+    if swapped:
+        env[SWAP_TWINS] = "1"
     argv = [sys.executable, "-m", "pytest", "-p", "swap_check", "-p", "no:cacheprovider"]
-    argv += ["-q", "--tb=line", "-rN", *sorted({proof.node_id for proof in proofs})]
-    with stack, log.open("w") as out:
+    workers = "auto" if len(proofs) > 2 else "0"  # starting workers costs more than it saves
+    argv += ["-n", workers, "-q", "--tb=line", "-rN", *sorted({proof.node_id for proof in proofs})]
+    with log.open("w") as out:
         code = subprocess.run(
-            argv, cwd=copy, env=env, stdout=out, stderr=subprocess.STDOUT
+            argv, cwd=project, env=env, stdout=out, stderr=subprocess.STDOUT
         ).returncode
     results: dict[str, dict[str, str]] = {}
     if results_file.exists():
@@ -192,22 +186,47 @@ def run_swapped(
     return code, results
 
 
+def run_swapped(
+    pairs: list[Pair], proofs: list[Claim], log: Path
+) -> tuple[int, dict[str, dict[str, str]]]:
+    """Run the proofs once in a copy of the project where `pairs` are swapped."""
+    return run_proofs(proofs, swapped_copy(pairs, log.parent), log, swapped=True)
+
+
+def results_of(node_id: str, results: dict[str, dict[str, str]]) -> list[dict[str, str]]:
+    """The records of one proof (each parameter of a parametrized one)."""
+    return [r for n, r in results.items() if n == node_id or n.startswith(node_id + "[")]
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Select pairs, run their proofs swapped, print the report; 1 if any proof still passes."""
+    """Select pairs, run their proofs unswapped then swapped, print the report.
+
+    1 if a proof fails unswapped or passes swapped, or a selected pair has no proof.
+    """
     parser = argparse.ArgumentParser(
         prog="tests/swap_check.py",
         description="Run proofs with bad and good swapped; report those that still pass.",
     )
     parser.add_argument("pairs", nargs="*", help="<slug>/<scenario> or <slug> (default: all)")
     parser.add_argument("--changed-since", metavar="REF", help="only pairs a change touches")
+    parser.add_argument(
+        "--skip-unswapped",
+        action="store_true",
+        help="do not run the proofs unswapped first: they have just passed "
+        "(as in .ci/run, right after the README's test command)",
+    )
     args = parser.parse_args(argv)
 
     pairs = changed_pairs(args.changed_since) if args.changed_since else select_pairs(args.pairs)
+    if args.changed_since and not pairs:
+        print(f"swap check: no pair changed since {args.changed_since}: nothing to check")
+        return 0
     proofs: dict[str, Claim] = {}
+    unproven: list[Pair] = []
     for pair in pairs:
         found = proofs_of(pair.name)
         if not found:
-            print(f"swap check: examples/{pair.name} has no proof to check (see test_structure)")
+            unproven.append(pair)
         proofs.update((proof.node_id, proof) for proof in found)
     if not args.changed_since:  # a page named on the command line: every proof of that page too
         of_pages = [c for c in collect_claims() if c.page in args.pairs]
@@ -219,27 +238,48 @@ def main(argv: list[str] | None = None) -> int:
             for pair in select_pairs([])
             if pair not in pairs and any(names_pair(text, pair.name) for text in texts)
         ]
+    for pair in unproven:
+        print(
+            f'swap check: no proof names the pair "{pair.name}" (a proof file names the pair '
+            f"it runs as that string, not built with an f-string): nothing checks it"
+        )
     if not proofs:
-        print("swap check: no proof to run")
-        return 0
+        print("swap check: no proof found to run: nothing was checked")
+        return 1
 
+    folder = Path(tempfile.mkdtemp(prefix="swap-check-"))
+    started = time.monotonic()
+    failing: dict[str, str] = {}
+    if not args.skip_unswapped:
+        print(f"swap check: {count(len(proofs), 'proof')}, run first unswapped (each must pass)")
+        code, results = run_proofs(list(proofs.values()), ROOT, folder / "unswapped.log", False)
+        if code not in (0, 1):
+            print(f"swap check: pytest stopped with exit code {code}; see {folder}/unswapped.log")
+            return 2
+        for node_id in proofs:
+            matching = results_of(node_id, results)
+            if not matching:
+                failing[node_id] = "did not run (see the log)"
+            elif any(r["outcome"] == "failed" for r in matching):
+                failing[node_id] = next((r["crash"] for r in matching if r["crash"]), "failed")
     print(
         f"swap check: {count(len(proofs), 'proof')} of {count(len(pairs), 'pair')}, "
         "run with bad and good swapped in a copy of the project"
     )
-    log = Path(tempfile.mkdtemp(prefix="swap-check-")) / "pytest.log"
-    started = time.monotonic()
+    log = folder / "pytest.log"
     code, results = run_swapped(pairs, list(proofs.values()), log)
     seconds = time.monotonic() - started
 
-    vacuous, on_assert, on_start, other = [], [], [], []
+    vacuous, both_ways, on_assert, on_start, other = [], [], [], [], []
     for node_id, proof in sorted(proofs.items()):
-        matching = [r for n, r in results.items() if n == node_id or n.startswith(node_id + "[")]
+        matching = results_of(node_id, results)
         crash = next((r["crash"] for r in matching if r["crash"]), "")
         if not matching:
             other.append((proof, "did not run (see the log)"))
         elif any(r["outcome"] == "passed" for r in matching):
             vacuous.append(proof)
+        elif node_id in failing:
+            both_ways.append((proof, failing[node_id]))
         elif any(r["outcome"] == "skipped" for r in matching) or "REQUIRE_SERVICES" in crash:
             other.append((proof, "a service is missing: " + crash))
         elif PLACEHOLDER in crash:
@@ -258,6 +298,14 @@ def main(argv: list[str] | None = None) -> int:
     if code not in (0, 1):
         print(f"swap check: pytest stopped with exit code {code}; its output is in {log}")
         return 2
+    if both_ways:
+        print(
+            f"swap check: {count(len(both_ways), 'proof')} also "
+            f"{'fails' if len(both_ways) == 1 else 'fail'} with the twins as they are, so its "
+            "failure swapped shows nothing; make it pass first:"
+        )
+        for proof, why in both_ways:
+            print(f"  FAILS BOTH {proof.id:<27} unswapped: {why[:80]}")
     if vacuous:
         print(
             f"swap check: {count(len(vacuous), 'proof')} still "
@@ -266,9 +314,10 @@ def main(argv: list[str] | None = None) -> int:
         )
         for proof in vacuous:
             print(f"  PASSES    {proof.id:<28} {proof.node_id}")
-        print(f"(pytest's output: {log})")
+    if vacuous or both_ways or unproven:
+        print(f"(pytest's output: {folder})")
         return 1
-    shutil.rmtree(log.parent, ignore_errors=True)
+    shutil.rmtree(folder, ignore_errors=True)
     print(
         f"swap check: no proof passes with its twins swapped ({len(on_assert)} fail in their "
         f"own checks, {len(on_start)} at start, {len(other)} unchecked; {seconds:.0f} s)"

@@ -1,8 +1,10 @@
 """Benchmark section: the proofs' running time, start-up of a good example, and its throughput.
 
-- Full proof suite: one run of `pytest` as CI runs it (`CI=true`: the short
-  soak budget), timed from the outside; per page: the sum of its tests'
-  times (set-up, call and tear-down) from the same run's JUnit XML.
+- CI and the suite: one run of `.ci/run` as CI runs it (`CI=true`: the short
+  soak budget), timed from the outside, with the time of each of its parts as
+  it prints them (the README's test command, that is the whole suite on every
+  core; the swap check; lint), the suite's summary line, and the ten slowest
+  tests (set-up, call or tear-down) from pytest's `--durations=10`.
 - Start-up: the good hit counter from exec to its first `200` on `GET /hits`,
   median of 7 starts.
 - Throughput: `POST /hits` on the good hit counter with 1 and with 2 gunicorn
@@ -21,8 +23,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import xml.etree.ElementTree as ElementTree
-from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -33,46 +33,39 @@ from harness.services import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 COUNTER = "stateless-processes/hit-counter/good"
-PYTEST = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
 Row = tuple[str, str, str]
 
 
-def proof_suite() -> list[Row]:
-    """Run the whole suite once; its wall time and the time of each folder's tests."""
-    with tempfile.TemporaryDirectory(prefix="bench-junit-") as folder:
-        report = Path(folder) / "junit.xml"
-        started = time.monotonic()
-        run = subprocess.run(
-            [*PYTEST, f"--junitxml={report}"],
-            cwd=ROOT,
-            env={**os.environ, "CI": "true"},
-            capture_output=True,
-            text=True,
-        )
-        wall = time.monotonic() - started
-        outcome = run.stdout.strip().splitlines()[-1] if run.stdout.strip() else "no output"
-        per_folder: dict[str, float] = defaultdict(float)
-        counts: dict[str, int] = defaultdict(int)
-        for case in ElementTree.parse(report).iter("testcase"):
-            folder_name = folder_of(case.get("classname", ""))
-            per_folder[folder_name] += float(case.get("time", 0))
-            counts[folder_name] += 1
-    rows = [("Full proof suite, `CI=true .venv/bin/pytest` (1 run)", f"{wall:.0f} s", "< 5 min")]
-    rows.append(("… its result", outcome.strip("= "), "all pass"))
-    for name in sorted(per_folder):
-        page = (ROOT / "docs" / f"{name}.md").is_file()
-        what = f"Proofs of page `{name}`" if page else f"Tests in `tests/{name}`"
-        what = what if name else "Tests at the top of `tests/`"
-        target = "< 2 min" if name == "soak" else "< 60 s"
-        rows.append((f"{what} ({counts[name]} tests)", f"{per_folder[name]:.1f} s", target))
+CI_PART = re.compile(r"^ci: (?P<part>.+) took (?P<seconds>\d+) s$", re.M)
+SUMMARY = re.compile(r"^=* ?(?P<line>\d+ (?:passed|failed).* in [\d.]+s.*?) ?=*$", re.M)
+DURATION = re.compile(r"^(?P<seconds>[\d.]+)s (?P<when>setup|call|teardown) +(?P<test>\S.*)$", re.M)
+
+
+def ci_run() -> list[Row]:
+    """Run `.ci/run` once: its wall time, each part's, the suite's result and slowest tests."""
+    started = time.monotonic()
+    run = subprocess.run(
+        ["bash", ".ci/run"],
+        cwd=ROOT,
+        env={**os.environ, "CI": "true", "PYTEST_ADDOPTS": "--durations=10"},
+        capture_output=True,
+        text=True,
+    )
+    wall = time.monotonic() - started
+    status = "ok" if run.returncode == 0 else f"FAILED (exit {run.returncode})"
+    rows = [(f"`.ci/run`, as CI runs it (1 run; {status})", f"{wall:.0f} s", "< 6 min")]
+    for found in CI_PART.finditer(run.stdout):
+        target = "< 3 min" if found["part"] == "the test command" else "—"
+        what = "the suite on every core" if found["part"] == "the test command" else found["part"]
+        rows.append((f"… {what}", f"{found['seconds']} s", target))
+    summary = SUMMARY.search(run.stdout)
+    rows.append(("… the suite's result", summary["line"] if summary else "no summary", "all pass"))
+    for rank, found in enumerate(DURATION.finditer(run.stdout), start=1):
+        if rank > 10:
+            break
+        what = f"Slowest test #{rank}: `{found['test']}` ({found['when']})"
+        rows.append((what, f"{float(found['seconds']):.1f} s", "—"))
     return rows
-
-
-def folder_of(classname: str) -> str:
-    """The folder under tests/ of a JUnit classname such as `tests.processes.test_x`."""
-    parts = classname.split(".")
-    parts = parts[1:] if parts and parts[0] == "tests" else parts
-    return parts[0] if len(parts) > 1 else ""
 
 
 def start_up(redis_url: str, runs: int = 7) -> list[Row]:
@@ -197,12 +190,12 @@ def throughput(redis_url: str, rounds: int = 5, seconds: float = 3.0) -> list[Ro
 
 
 def measure() -> list[Row]:
-    """The rows of this section: suite and per-page times, start-up, throughput."""
+    """The rows of this section: start-up, throughput, CI's and the suite's times."""
     rows: list[Row] = []
     with RedisServer() as redis_server:
         rows += start_up(redis_server.url)
         rows += throughput(redis_server.url)
-    rows += proof_suite()
+    rows += ci_run()
     return rows
 
 

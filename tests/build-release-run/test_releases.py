@@ -224,6 +224,7 @@ def test_rollback_restores_the_previous_release(
     "same deploy reinstalls everything and can serve different code; starting a release "
     "again does no build work and serves the same code.",
 )
+@pytest.mark.alone  # compares the timings of two runs: no other test runs meanwhile
 def test_start_does_no_build_work(tmp_path, home, origin, offline_pip, start_app, observe):
     """Start and restart a release, and the bad twin's deploy, timing each start; between
     the restarts a new commit lands in the repository, and nobody deploys it."""

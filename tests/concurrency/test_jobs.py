@@ -4,6 +4,7 @@ import re
 import time
 from pathlib import Path
 
+import pytest
 import redis
 import requests
 
@@ -102,6 +103,7 @@ def test_procfile_formation_runs_three_workers(start_formation, redis_url, obser
     "throughput at least twice as high (three times is the ideal); the thread in the web "
     "process gains nothing from the same change (less than 1.5 times).",
 )
+@pytest.mark.alone  # compares the timings of two runs: no other test runs meanwhile
 def test_three_workers_finish_jobs_about_three_times_faster(start_formation, redis_url, observe):
     """Time 9 jobs of 0.3 s at `worker=1` and at `worker=3`, for each twin, and compare.
 

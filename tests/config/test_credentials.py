@@ -6,11 +6,15 @@ import secrets
 import shutil
 from pathlib import Path
 
+import pytest
 import redis
 import requests
 
 from harness import claim
 from harness.processes import EXAMPLES_DIR
+
+# The bad twin reaches Redis on a fixed port (6491): under -n auto, one proof at a time.
+pytestmark = pytest.mark.lock("port-6491")
 
 EXAMPLE = "config/credentials"
 PRODUCTION_PORT = 6491

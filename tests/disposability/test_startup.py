@@ -3,6 +3,7 @@
 import json
 import time
 
+import pytest
 import redis
 import requests
 
@@ -40,6 +41,7 @@ def seconds_to_first_answer(start_app, twin: str, redis_url: str) -> float:
     "An app that warms a cache of all 30,000 products before serving takes at least three "
     "times longer from exec to its first answer than the same app reading products on demand.",
 )
+@pytest.mark.alone  # compares the timings of two runs: no other test runs meanwhile
 def test_warming_a_cache_at_start_up_makes_start_up_slow(start_app, redis_url, observe):
     """Seed 30,000 products in Redis, start each twin, time exec to the first good answer.
 

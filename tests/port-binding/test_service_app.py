@@ -4,10 +4,14 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 import requests
 
 from harness import claim
 from harness.services import free_port
+
+# The bad twin calls its greeter on a fixed port (5918): under -n auto, one proof at a time.
+pytestmark = pytest.mark.lock("port-5918")
 
 GREETER = "port-binding/port/good"
 EXAMPLE = "port-binding/service-app"

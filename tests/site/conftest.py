@@ -1,4 +1,4 @@
-"""Fixtures for the site checks: the site built once per session, served like Netlify."""
+"""Fixtures for the site checks: the site built once per test run, served like Netlify."""
 
 from __future__ import annotations
 
@@ -7,13 +7,16 @@ from pathlib import Path
 
 import pytest
 from netlify_server import NetlifyServer
-from site_build import build_site
+from site_build import build_site_once
 
 
 @pytest.fixture(scope="session")
-def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The site, built once per test session into a temporary folder."""
-    return build_site(tmp_path_factory.mktemp("site"))
+def built_site(run_dir: Path) -> Path:
+    """The site, built strictly once per test run (the first worker that needs it builds it).
+
+    A failed build raises in every test that needs the site, with MkDocs's output.
+    """
+    return build_site_once(run_dir)
 
 
 @pytest.fixture(scope="session")
