@@ -111,11 +111,7 @@ def render_ledger() -> str:
     """The Markdown table of every claim on the site, grouped by page."""
     rank = {page: number for number, page in enumerate(_titles)}
     pages = sorted({c.page for c in _claims.values()}, key=lambda page: rank.get(page, len(rank)))
-    lines = [
-        f"{len(_claims)} claims on {len(pages)} pages, each proven by the test beside it. "
-        "*Observed* is what the proof saw on its last passing run, on the date shown.",
-        "",
-    ]
+    lines = [f"{len(_claims)} claims on {len(pages)} pages, each proven by the test beside it.", ""]
     for page in pages:
         lines += [
             f"## {_titles.get(page, page)}",

@@ -92,6 +92,9 @@ TARGETS: dict[str, Target] = {
     ),
     "disposability/startup/good": Target(("GET /products/<sku>",), REDIS),
     "disposability/worker/good": Target(("POST /payouts", "GET /ledger"), REDIS),
+    "identity/rotation/good": Target(
+        ("POST /entries", "GET /entries"), {**REDIS, "REDIS_IDENTITY_FILE": "{identity_file}"}
+    ),
     "logs/request-log/good": Target(("GET /orders/<order_id>",)),
     "port-binding/dev-server/good": Target(GREETING, PORT),
     "port-binding/hosted/good": Target(GREETING, PORT),

@@ -98,8 +98,18 @@ def until(check, timeout: float = 10.0) -> bool:
 
 
 def settle(page) -> None:
-    """Wait until the page and its background requests (search index, worker) are done."""
+    """Wait until the page and everything it fetches are done (the network is idle)."""
     page.wait_for_load_state("networkidle")
+
+
+def is_search(path: str) -> bool:
+    """Material's search index and search worker (as the site benchmark counts them)."""
+    return path.startswith(("/search/", "/assets/javascripts/workers/"))
+
+
+def search_fetched(netlify, since: int) -> list[str]:
+    """Paths of the search index and worker the server has answered since request `since`."""
+    return [path for path, _, _ in netlify.requests[since:] if is_search(path)]
 
 
 @pytest.mark.parametrize("path", [*PAGES, MISSING_PAGE])
@@ -107,10 +117,12 @@ def test_page_loads_cleanly(browser, netlify, path):
     """No console error, no failed or off-site request, no CSP violation, no serious axe finding."""
     context, page, visit = open_page(browser, netlify.url)
     try:
+        start = len(netlify.requests)
         answer = page.goto(path)
         settle(page)
         assert answer is not None
         assert answer.status == (404 if path == MISSING_PAGE else 200)
+        assert search_fetched(netlify, start) == [], f"{path}: search loaded before it was asked"
         csp = page.evaluate("window.__cspViolations")
         assert csp == [], f"{path}: Content-Security-Policy violations"
         assert visit.offsite == [], f"{path}: requests off 127.0.0.1"
@@ -177,20 +189,82 @@ def test_linked_tabs_switch_together(browser, netlify):
         context.close()
 
 
+def sticky_sessions_results(page) -> list[str]:
+    """Type "sticky sessions" in the focused search box; the links of the results listed."""
+    search = page.locator("input.md-search__input")
+    assert until(lambda: search.evaluate("e => e === document.activeElement")), (
+        "the search box did not get the focus"
+    )
+    search.press_sequentially("sticky sessions", delay=20)
+    results = page.locator(".md-search-result__item a")
+    results.first.wait_for(timeout=15_000)
+    return [results.nth(i).get_attribute("href") for i in range(results.count())]
+
+
 def test_search_finds_sticky_sessions(browser, netlify):
-    """Typing "sticky sessions" in the search box lists the Processes page."""
+    """On a cold page, search is not loaded; clicking the box and typing lists Processes."""
     context, page, visit = open_page(browser, netlify.url)
     try:
+        start = len(netlify.requests)
         page.goto("/")
         settle(page)
-        search = page.locator("input.md-search__input")
-        search.click()
-        search.press_sequentially("sticky sessions", delay=20)
-        results = page.locator(".md-search-result__item a")
-        results.first.wait_for(timeout=15_000)
-        hrefs = [results.nth(i).get_attribute("href") for i in range(results.count())]
+        assert search_fetched(netlify, start) == [], "search loaded before it was asked"
+        page.locator("input.md-search__input").click()
+        hrefs = sticky_sessions_results(page)
         hit = [h for h in hrefs if "/processes/" in h and h.endswith("#sticky-sessions")]
         assert hit, f"no result links the sticky-sessions section: {hrefs}"
+        fetched = search_fetched(netlify, start)
+        assert "/search/search_index.json" in fetched, fetched
+        assert any(p.startswith("/assets/javascripts/workers/search.") for p in fetched), fetched
+        assert len(fetched) == len(set(fetched)) == 2, f"search fetched more than once: {fetched}"
+        assert visit.errors == [] and visit.failed == [] and visit.offsite == []
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("key", ["/", "s", "f"])
+def test_search_shortcut_loads_search(browser, netlify, key):
+    """Material's keyboard shortcuts open search on a cold page, and it finds "sticky sessions"."""
+    context, page, visit = open_page(browser, netlify.url)
+    try:
+        start = len(netlify.requests)
+        page.goto("/config/")
+        settle(page)
+        assert search_fetched(netlify, start) == []
+        page.keyboard.press(key)
+        hrefs = sticky_sessions_results(page)
+        assert any("/processes/" in h for h in hrefs), hrefs
+        assert visit.errors == [] and visit.failed == [] and visit.offsite == []
+    finally:
+        context.close()
+
+
+def test_search_on_a_phone(browser, netlify):
+    """On a phone the header's search button opens search, which then loads and finds results."""
+    context, page, visit = open_page(
+        browser, netlify.url, width=375, is_mobile=True, has_touch=True
+    )
+    try:
+        start = len(netlify.requests)
+        page.goto("/logs/")
+        settle(page)
+        assert search_fetched(netlify, start) == []
+        page.locator("label.md-header__button[for='__search']").click()
+        hrefs = sticky_sessions_results(page)
+        assert any("/processes/" in h for h in hrefs), hrefs
+        assert visit.errors == [] and visit.failed == [] and visit.offsite == []
+    finally:
+        context.close()
+
+
+def test_search_result_highlights_on_arrival(browser, netlify):
+    """Following a result (?h=) loads search at once and marks the words on the page."""
+    context, page, visit = open_page(browser, netlify.url)
+    try:
+        page.goto("/processes/?h=sticky")
+        assert until(lambda: page.locator("mark[data-md-highlight]").count() > 0), (
+            "no word highlighted on a page reached from a search result"
+        )
         assert visit.errors == [] and visit.failed == [] and visit.offsite == []
     finally:
         context.close()

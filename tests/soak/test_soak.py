@@ -162,6 +162,11 @@ NOT_SOAKED: dict[str, str] = {
         "its state of record, the ledger, is written by the worker process, not by requests; "
         "what a kill -9 of the worker does is proved in tests/disposability/test_worker.py"
     ),
+    "identity/rotation": (
+        "an identity lesson on config/credentials' guestbook, whose names go into a Redis list "
+        "the way backing-services/outage's notes do, which are soaked; what a token rotation "
+        "does under traffic is proved in tests/identity"
+    ),
 }
 """Good examples with a backing service that are left out on purpose: example -> why."""
 

@@ -1,0 +1,53 @@
+"""A guestbook that signs in to Redis with the token its REDIS_URL held when it started."""
+
+import os
+import re
+import sys
+
+import redis
+from flask import Flask, jsonify, request
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if not REDIS_URL.startswith(("redis://", "rediss://")):
+    sys.exit(
+        f"REDIS_URL must be a redis:// URL (got {'nothing' if not REDIS_URL else 'another form'})"
+    )
+RECONNECT = Retry(NoBackoff(), 1)  # one more try when Redis closes a connection mid-command
+
+store = redis.Redis.from_url(REDIS_URL, socket_timeout=2, socket_connect_timeout=2, retry=RECONNECT)
+NAME = re.compile(r"[A-Za-z][A-Za-z0-9 _-]{0,31}")
+app = Flask(__name__)
+
+
+def json_body() -> object:
+    """The request's JSON body, or None when it is missing, malformed or nested too deeply."""
+    try:
+        return request.get_json(silent=True)
+    except RecursionError:
+        return None
+
+
+@app.post("/entries")
+def sign():
+    """Sign the guestbook as `{"name": "..."}`."""
+    body = json_body()
+    name = body.get("name") if isinstance(body, dict) else None
+    if not isinstance(name, str) or not NAME.fullmatch(name):
+        return jsonify(error='send JSON like {"name": "Ada"} (1 to 32 letters or digits)'), 400
+    store.rpush("entries", name)
+    return jsonify(name=name), 201
+
+
+@app.get("/entries")
+def entries():
+    """Answer every name in the guestbook, oldest first."""
+    return jsonify(entries=[name.decode() for name in store.lrange("entries", 0, -1)])
+
+
+@app.errorhandler(redis.RedisError)
+def store_unavailable(error: redis.RedisError):
+    """Answer 503, not a stack trace, while Redis cannot be reached or refuses the app."""
+    app.logger.warning("store unavailable: %s", type(error).__name__)
+    return jsonify(error="the guestbook store is unavailable; try again"), 503
