@@ -28,6 +28,7 @@ from harness.observations import (
     save_observations,
 )
 from harness.processes import SWAP_TWINS, close_all
+from harness.services import SERVERS, describe_servers
 from harness.venvs import make_venv, read_requirements
 
 
@@ -177,6 +178,12 @@ def run_dir(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
 
 SOAK_DEFAULTS = {"local": (4000, 60.0), "ci": (1000, 6.0)}
 """(writes, seconds) per soak run: a few thousand locally, a short budget when `CI` is set."""
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    """Say which Redis and PostgreSQL the proofs use: the system's, a PyPI wheel's, or a URL."""
+    source = os.environ.get(SERVERS) or "auto: the system's first, else a PyPI wheel's"
+    return [f"servers ({SERVERS}={source}):", *(f"  {line}" for line in describe_servers())]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

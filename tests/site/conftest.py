@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,3 +26,67 @@ def netlify(built_site: Path) -> Iterator[NetlifyServer]:
     """The built site served on 127.0.0.1 with netlify.toml's headers and redirects."""
     with NetlifyServer(built_site) as server:
         yield server
+
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SYSTEM_CHROMIUMS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+INSTALL_CHROMIUM = (
+    "install Chromium (Debian/Ubuntu: `apt-get install chromium`; macOS: "
+    "`brew install --cask chromium`), or let Playwright download its own with "
+    "`.venv/bin/playwright install chromium` (needs internet access), or set CHROMIUM "
+    "to a Chromium binary"
+)
+BROWSER_USED: list[str] = []
+"""What the browser checks of this run launched, for the summary at the end."""
+
+
+def system_chromium() -> str | None:
+    """The system's Chromium: `CHROMIUM` if set, else the first of `SYSTEM_CHROMIUMS` on PATH."""
+    if os.environ.get("CHROMIUM"):
+        return shutil.which(os.environ["CHROMIUM"])
+    return next(filter(None, map(shutil.which, SYSTEM_CHROMIUMS)), None)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    """Headless Chromium: the system's when there is one, else Playwright's own download.
+
+    Skipped (failed under REQUIRE_SERVICES=1) when there is neither, with what to install.
+    """
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    with playwright_api.sync_playwright() as p:
+        executable = system_chromium()
+        try:
+            # Playwright gives the browser a fresh temporary profile of its own.
+            browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        except playwright_api.Error as error:
+            if executable or "Executable doesn't exist" not in str(error):
+                raise
+            reason = f"no Chromium found: {INSTALL_CHROMIUM}"
+            if os.environ.get("REQUIRE_SERVICES") == "1":
+                pytest.fail(f"{reason} (REQUIRE_SERVICES=1 turns this skip into a failure)")
+            pytest.skip(reason)
+        used = (
+            f"{executable} (the system's)"
+            if executable
+            else f"Playwright's own, {browser.version} (from `playwright install chromium`)"
+        )
+        if used not in BROWSER_USED:
+            BROWSER_USED.append(used)
+        yield browser
+        browser.close()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say which Chromium the browser checks used, when they ran."""
+    for used in BROWSER_USED:
+        terminalreporter.write_line(f"browser checks used Chromium: {used}")

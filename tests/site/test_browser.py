@@ -1,11 +1,12 @@
 """Every page works in a real browser, served with netlify.toml's headers and redirects.
 
-Headless Chromium from Debian (`/usr/bin/chromium`, driven by Playwright; no
-browser download) loads each page of the built site from a local stand-in
-for Netlify (`tests/netlify_server.py`) and checks what a reader would notice:
-errors, blocked or failed requests, requests to another host, Content-Security-
-Policy violations, accessibility problems of serious or critical impact, a
-page that scrolls sideways on a phone. Then it uses the site: linked tabs,
+Headless Chromium (the system's, else the one `playwright install chromium`
+downloads; see the `browser` fixture in `tests/site/conftest.py`) loads each
+page of the built site from a local stand-in for Netlify
+(`tests/netlify_server.py`) and checks what a reader would notice: errors,
+blocked or failed requests, requests to another host, Content-Security-Policy
+violations, accessibility problems of serious or critical impact, a page that
+scrolls sideways on a phone. Then it uses the site: linked tabs,
 search, the colour-scheme toggle.
 
 Requests to any host other than the local server are recorded and aborted,
@@ -14,10 +15,7 @@ so a mistake can never send traffic off the machine.
 
 from __future__ import annotations
 
-import os
-import shutil
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -27,17 +25,6 @@ from site_build import MISSING_PAGE, PAGES
 playwright_api = pytest.importorskip("playwright.sync_api")
 axe_module = pytest.importorskip("axe_playwright_python.sync_playwright")
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SERIOUS = {"serious", "critical"}
 
 # Collects CSP violations from the page itself (they also show as console errors).
@@ -48,20 +35,6 @@ document.addEventListener("securitypolicyviolation", (e) => {
     + ` at ${e.sourceFile}:${e.lineNumber}`);
 });
 """
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    """Debian's Chromium, headless; skipped (failed under REQUIRE_SERVICES) when missing."""
-    if not shutil.which(CHROMIUM):
-        if os.environ.get("REQUIRE_SERVICES"):
-            pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium")
-        pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium (or set CHROMIUM)")
-    with playwright_api.sync_playwright() as p:
-        # Playwright gives the browser a fresh temporary profile of its own.
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
 
 
 @dataclass
