@@ -14,6 +14,7 @@ when a claim has no current observation.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable
 
 from mkdocs.config.defaults import MkDocsConfig
@@ -27,6 +28,7 @@ from harness.observations import Observation, load_observations, problem
 log = logging.getLogger("mkdocs.hooks.proofs")
 
 LEDGER_LINE = "!proof-ledger"
+INDENTED_PROOF_LINE = re.compile(r"^[ \t]+!proof (?P<id>\S+)[ \t]*$", re.MULTILINE)
 
 _claims: dict[str, Claim] = {}
 _titles: dict[str, str] = {}
@@ -154,11 +156,18 @@ def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Fil
         shown.add(claim_id)
         return render_claim(found)
 
+    indented = INDENTED_PROOF_LINE.search(markdown)
+    if indented:
+        raise PluginError(
+            f"{page.file.src_uri}: `!proof {indented['id']}` is indented; a `!proof` line "
+            "starts at the beginning of its line, outside any list or admonition"
+        )
     markdown = PROOF_LINE.sub(replace, markdown)
-    missing = [c.node_id for c in _claims.values() if c.page == slug and c.id not in shown]
+    missing = [c for c in _claims.values() if c.page == slug and c.id not in shown]
     if missing:
         raise PluginError(
-            f"{page.file.src_uri}: these proofs declare a claim on this page that it does not "
-            f"show; add a `!proof <id>` line for each: {', '.join(missing)}"
+            f"{page.file.src_uri}: these claims of this page are not shown; add a line "
+            f"`!proof <id>` for each: "
+            + ", ".join(f"{c.id} (declared by {c.node_id})" for c in missing)
         )
     return markdown.replace(LEDGER_LINE, render_ledger())

@@ -59,6 +59,7 @@ def test_every_example_has_both_twins(pair: Pair):
         pytest.fail(
             f"{where}/{twin}/app.py is missing: add the {twin} twin, a Flask app named `app` "
             f"that differs from {other}/app.py only in the violation docs/{pair.slug}.md teaches",
+            pytrace=False,
         )
 
 
@@ -69,6 +70,7 @@ def test_every_example_folder_belongs_to_a_page(slug: str):
         pytest.fail(
             f"examples/{slug}/ has no page docs/{slug}.md: put the pair under the slug of the page "
             f"that shows it (the page slugs are the file names in docs/)",
+            pytrace=False,
         )
 
 
@@ -82,6 +84,7 @@ def test_every_pair_has_a_proof(pair: Pair):
             f"test_{pair.scenario.replace('-', '_')}.py decorated with @claim(...) that starts "
             f'both twins (EXAMPLE = "{pair.name}"; start_app(f"{{EXAMPLE}}/bad"), '
             f'start_app(f"{{EXAMPLE}}/good")) and asserts the bad one fails, the good one holds',
+            pytrace=False,
         )
 
 
@@ -97,6 +100,7 @@ def test_page_includes_only_files_that_exist(page: Path):
         pytest.fail(
             "; ".join(missing) + ": fix the path (it is relative to the project root, "
             "e.g. examples/<slug>/<scenario>/good/app.py) or add the file",
+            pytrace=False,
         )
 
 
@@ -117,6 +121,7 @@ def test_every_pair_is_shown_on_a_page(pair: Pair):
                 f"no file of {folder} is shown on any page: add a section with the Bad/Good tabs "
                 f'that include it (`--8<-- "{app}"`) to docs/{pair.slug}.md, as {SCAFFOLD} '
                 "writes it",
+                pytrace=False,
             )
 
 
@@ -136,6 +141,7 @@ def test_no_scaffold_placeholder_is_left(slug: str):
         pytest.fail(
             f"{len(left)} {PLACEHOLDER} placeholders left for docs/{slug}.md; replace each with "
             "what it asks for:\n  " + "\n  ".join(left),
+            pytrace=False,
         )
 
 
@@ -175,4 +181,5 @@ def test_every_factor_page_says_what_the_revision_changed(slug: str):
     if further and further[0] < stripped.index(IN_THE_REVISION):
         pytest.fail(
             f'docs/{slug}.md has "In the revision" after "Further reading": move it before',
+            pytrace=False,
         )
