@@ -36,20 +36,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from chromium import CHROMIUM_ARGS, INSTALL_CHROMIUM, system_chromium
 from netlify_server import NetlifyServer
 from site_build import PAGES, ROOT, build_site
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+CHROMIUM = system_chromium()
+"""The system's Chromium, else None: Playwright launches its own and Lighthouse is skipped."""
 BYTES_TARGET = 80 * 1024
 BUILD_TARGET = 5.0  # seconds
 BUILD_RUNS = 3
@@ -74,7 +66,7 @@ def first_loads(server: NetlifyServer) -> list[tuple[str, int, int, int]]:
 
     loads = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         for page_path in PAGES:
             context = browser.new_context(base_url=server.url)
             page = context.new_page()
@@ -95,7 +87,7 @@ def first_search(server: NetlifyServer, page_path: str = "/processes/") -> tuple
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         context = browser.new_context(base_url=server.url)
         page = context.new_page()
         page.goto(page_path)
@@ -139,9 +131,11 @@ def lighthouse(server: NetlifyServer, page_path: str) -> dict[str, int] | str:
     npx = shutil.which("npx")
     if npx is None:
         return "npx not found (install Node.js 20)"
+    if CHROMIUM is None:
+        return f"no system Chromium for Lighthouse: {INSTALL_CHROMIUM}"
     with tempfile.TemporaryDirectory(prefix="lighthouse-") as tmp:
         report = Path(tmp) / "report.json"
-        flags = " ".join([*ARGS, f"--user-data-dir={tmp}/profile"])
+        flags = " ".join([*CHROMIUM_ARGS, f"--user-data-dir={tmp}/profile"])
         run = subprocess.run(
             [
                 npx,

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from chromium import CHROMIUM_ARGS, INSTALL_CHROMIUM, system_chromium
 from netlify_server import NetlifyServer
 from site_build import build_site_once
 
@@ -28,32 +28,8 @@ def netlify(built_site: Path) -> Iterator[NetlifyServer]:
         yield server
 
 
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-SYSTEM_CHROMIUMS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
-INSTALL_CHROMIUM = (
-    "install Chromium (Debian/Ubuntu: `apt-get install chromium`; macOS: "
-    "`brew install --cask chromium`), or let Playwright download its own with "
-    "`.venv/bin/playwright install chromium` (needs internet access), or set CHROMIUM "
-    "to a Chromium binary"
-)
 BROWSER_USED: list[str] = []
 """What the browser checks of this run launched, for the summary at the end."""
-
-
-def system_chromium() -> str | None:
-    """The system's Chromium: `CHROMIUM` if set, else the first of `SYSTEM_CHROMIUMS` on PATH."""
-    if os.environ.get("CHROMIUM"):
-        return shutil.which(os.environ["CHROMIUM"])
-    return next(filter(None, map(shutil.which, SYSTEM_CHROMIUMS)), None)
 
 
 @pytest.fixture(scope="module")
