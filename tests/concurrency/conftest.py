@@ -25,6 +25,7 @@ import requests
 from harness.hygiene import proof_dir
 from harness.processes import EXAMPLES_DIR
 from harness.services import free_port
+from harness.waiting import wait_for
 
 MARKER = "PROOF_PROCESS_MANAGER"
 VENV_BIN = str(Path(sys.executable).parent)
@@ -58,17 +59,6 @@ def kill_marked(marker: str) -> None:
             except ProcessLookupError:
                 pass
         time.sleep(0.05)
-
-
-def wait_for(condition: Callable[[], object], timeout: float = 60.0, what: str = "") -> object:
-    """Poll `condition` until it returns something truthy; fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = condition()
-        if result:
-            return result
-        time.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what or condition}")
 
 
 def answers(url: str) -> bool:

@@ -7,18 +7,9 @@ import time
 import requests
 
 from harness import claim
+from harness.waiting import wait_for
 
 EXAMPLE = "concurrency/foreground"
-
-
-def wait_for(condition, timeout: float = 60.0):
-    """Poll `condition` until it returns something truthy; fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if result := condition():
-            return result
-        time.sleep(0.05)
-    raise AssertionError(f"not true after {timeout} s")
 
 
 def serving_pid(url: str) -> int | None:

@@ -9,18 +9,9 @@ import redis
 import requests
 
 from harness import claim
+from harness.waiting import wait_for
 
 EXAMPLE = "concurrency/jobs"
-
-
-def wait_for(condition, timeout: float = 30.0):
-    """Poll `condition` until it returns something truthy; fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if result := condition():
-            return result
-        time.sleep(0.05)
-    raise AssertionError(f"not done after {timeout} s")
 
 
 def submit(url: str, count: int, seconds: float) -> list[str]:

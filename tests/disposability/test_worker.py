@@ -1,12 +1,12 @@
 """Proofs for Factor IX: a worker stopped or killed in the middle of a job."""
 
 import signal
-import time
 
 import redis
 import requests
 
 from harness import claim
+from harness.waiting import poll
 
 EXAMPLE = "disposability/worker"
 AMOUNT = 25
@@ -24,14 +24,6 @@ def holding(store: redis.Redis, job: str) -> list[str]:
     return [name for name in lists if job in " ".join(store.lrange(name, 0, -1))]
 
 
-def wait_until(condition, timeout: float = 10.0) -> bool:
-    """Poll `condition` until it is true or `timeout` seconds pass; return its last value."""
-    deadline = time.monotonic() + timeout
-    while not (done := condition()) and time.monotonic() < deadline:
-        time.sleep(0.02)
-    return bool(done)
-
-
 def interrupt_a_payout(twin, start_app, start_worker, redis_url, interrupt) -> dict:
     """Queue a payout of 25, interrupt the worker mid-job, then let a fresh worker run.
 
@@ -46,15 +38,18 @@ def interrupt_a_payout(twin, start_app, start_worker, redis_url, interrupt) -> d
     web = start_app(f"{EXAMPLE}/{twin}", env=env)
     worker = start_worker(f"{EXAMPLE}/{twin}", env=env)
     job = requests.post(f"{web.url}/payouts", json={"amount": AMOUNT}, timeout=5).json()["id"]
-    assert wait_until(lambda: ledger(web.url)["paid"] == AMOUNT), "the worker never credited"
+    assert poll(lambda: ledger(web.url)["paid"] == AMOUNT, interval=0.02), (
+        "the worker never credited"
+    )
     at_signal = {**ledger(web.url), "holding": holding(store, job)}
 
     code = interrupt(worker)
     at_exit = {**ledger(web.url), "holding": holding(store, job)}
     fresh = start_worker(f"{EXAMPLE}/{twin}", env=env)
-    wait_until(
+    poll(
         lambda: job in ledger(web.url)["completed"],
         timeout=10 if holding(store, job) else LEASE_SECONDS + 2,
+        interval=0.02,
     )
     store.close()
     return {

@@ -15,12 +15,13 @@ so a mistake can never send traffic off the machine.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import pytest
 from site_build import MISSING_PAGE, PAGES
+
+from harness.waiting import poll
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 axe_module = pytest.importorskip("axe_playwright_python.sync_playwright")
@@ -87,14 +88,6 @@ def open_page(browser, base_url: str, *, width: int = 1280, **context_options):
 
     page.on("response", response)
     return context, page, visit
-
-
-def until(check, timeout: float = 10.0) -> bool:
-    """Poll `check()` until it is true or `timeout` seconds pass; return its last answer."""
-    deadline = time.monotonic() + timeout
-    while not (ok := bool(check())) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    return ok
 
 
 def settle(page) -> None:
@@ -178,7 +171,7 @@ def test_linked_tabs_switch_together(browser, netlify):
 
         assert chosen() == {"Bad"}
         page.locator(".tabbed-labels > label", has_text="Good").first.click()
-        assert until(lambda: chosen() == {"Good"}), (
+        assert poll(lambda: chosen() == {"Good"}), (
             f"choosing Good in one pair did not switch the others: {chosen()}"
         )
         page.goto("/processes/")
@@ -192,7 +185,7 @@ def test_linked_tabs_switch_together(browser, netlify):
 def sticky_sessions_results(page) -> list[str]:
     """Type "sticky sessions" in the focused search box; the links of the results listed."""
     search = page.locator("input.md-search__input")
-    assert until(lambda: search.evaluate("e => e === document.activeElement")), (
+    assert poll(lambda: search.evaluate("e => e === document.activeElement")), (
         "the search box did not get the focus"
     )
     search.press_sequentially("sticky sessions", delay=20)
@@ -262,7 +255,7 @@ def test_search_result_highlights_on_arrival(browser, netlify):
     context, page, visit = open_page(browser, netlify.url)
     try:
         page.goto("/processes/?h=sticky")
-        assert until(lambda: page.locator("mark[data-md-highlight]").count() > 0), (
+        assert poll(lambda: page.locator("mark[data-md-highlight]").count() > 0), (
             "no word highlighted on a page reached from a search result"
         )
         assert visit.errors == [] and visit.failed == [] and visit.offsite == []
@@ -284,13 +277,13 @@ def test_colour_scheme_toggle(browser, netlify):
         assert scheme() == "default"
         light = page.evaluate(background)
         page.locator("label.md-header__button[for^='__palette']:visible").first.click()
-        assert until(lambda: scheme() == "slate"), f"the toggle left the scheme at {scheme()}"
+        assert poll(lambda: scheme() == "slate"), f"the toggle left the scheme at {scheme()}"
         assert page.evaluate(background) != light
         page.goto("/processes/")
         settle(page)
         assert scheme() == "slate"
         page.locator("label.md-header__button[for^='__palette']:visible").first.click()
-        assert until(lambda: scheme() == "default"), f"the toggle left the scheme at {scheme()}"
+        assert poll(lambda: scheme() == "default"), f"the toggle left the scheme at {scheme()}"
         assert visit.errors == []
     finally:
         context.close()
