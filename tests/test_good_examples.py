@@ -5,8 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from harness import AppProcess
-from harness.processes import EXAMPLES_DIR, AppFailedToStart
+from proven import AppProcess
+from proven.paths import EXAMPLES_DIR
+from proven.processes import AppFailedToStart
 
 VARIABLE_MUST = re.compile(r"^[A-Z][A-Z0-9_]* must .*$")
 GOOD_EXAMPLES = sorted(path.parent for path in EXAMPLES_DIR.glob("*/*/good/app.py"))

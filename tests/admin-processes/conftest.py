@@ -12,9 +12,9 @@ import psycopg
 import pytest
 import requests
 
-from harness import AppProcess, run_to_exit
-from harness.processes import Exit, close_all
-from harness.services import free_port
+from proven import AppProcess, run_to_exit
+from proven.processes import Exit, close_all
+from proven.services import free_port
 
 
 class Booting:

@@ -6,7 +6,7 @@ import time
 import psycopg
 import requests
 
-from harness import claim
+from proven import claim
 
 EXAMPLE = "admin-processes/migrations"
 COPIES = 4

@@ -7,7 +7,7 @@ import psycopg
 import requests
 from psycopg.conninfo import conninfo_to_dict
 
-from harness import claim, run_to_exit
+from proven import claim, run_to_exit
 
 EXAMPLE = "admin-processes/purge"
 

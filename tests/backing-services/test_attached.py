@@ -6,7 +6,7 @@ import uuid
 import redis
 import requests
 
-from harness import claim
+from proven import claim
 
 EXAMPLE = "backing-services/attached"
 

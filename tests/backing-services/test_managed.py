@@ -5,7 +5,7 @@ import secrets
 import redis
 import requests
 
-from harness import claim
+from proven import claim
 
 EXAMPLE = "backing-services/managed"
 REFUSED = "note store unavailable: AuthenticationError"

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
-from harness import Traffic, claim
+from proven import Traffic, claim
 
 EXAMPLE = "backing-services/outage"
 UNAVAILABLE = {"error": "the note store is unavailable; try again soon"}

@@ -12,10 +12,11 @@ from pathlib import Path
 import pytest
 import requests
 
-from harness import claim, run_to_exit
-from harness.git import Repo
-from harness.processes import EXAMPLES_DIR, AppFailedToStart, CommandBuilder
-from harness.venvs import ensure_wheels, read_requirements
+from proven import claim, run_to_exit
+from proven.git import Repo
+from proven.paths import EXAMPLES_DIR
+from proven.processes import AppFailedToStart, CommandBuilder
+from proven.venvs import ensure_wheels, read_requirements
 
 EXAMPLE = EXAMPLES_DIR / "build-release-run/releases"
 TOOL = EXAMPLE / "good" / "release.py"

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import requests
 
-from harness import claim
-from harness.git import Repo
-from harness.processes import EXAMPLES_DIR
+from proven import claim
+from proven.git import Repo
+from proven.paths import EXAMPLES_DIR
 
 EXAMPLE = EXAMPLES_DIR / "codebase/deploys"
 COPIES = {"staging": EXAMPLE / "bad" / "staging", "production": EXAMPLE / "bad"}

@@ -5,9 +5,9 @@ import subprocess
 import pytest
 import requests
 
-from harness import claim
-from harness.processes import EXAMPLES_DIR
-from harness.venvs import build_wheel, venv_gunicorn
+from proven import claim
+from proven.paths import EXAMPLES_DIR
+from proven.venvs import build_wheel, venv_gunicorn
 
 EXAMPLE = EXAMPLES_DIR / "codebase/shared-code"
 TOTALS = ["20.00", "49.99", "50.00", "120.00"]

@@ -22,10 +22,10 @@ from pathlib import Path
 import pytest
 import requests
 
-from harness.hygiene import proof_dir
-from harness.processes import EXAMPLES_DIR
-from harness.services import free_port
-from harness.waiting import wait_for
+from proven.hygiene import proof_dir
+from proven.paths import EXAMPLES_DIR
+from proven.services import free_port
+from proven.waiting import wait_for
 
 MARKER = "PROOF_PROCESS_MANAGER"
 VENV_BIN = str(Path(sys.executable).parent)

@@ -6,8 +6,8 @@ import time
 
 import requests
 
-from harness import claim
-from harness.waiting import wait_for
+from proven import claim
+from proven.waiting import wait_for
 
 EXAMPLE = "concurrency/foreground"
 

@@ -8,8 +8,8 @@ import pytest
 import redis
 import requests
 
-from harness import claim
-from harness.waiting import wait_for
+from proven import claim
+from proven.waiting import wait_for
 
 EXAMPLE = "concurrency/jobs"
 

@@ -10,8 +10,8 @@ import pytest
 import redis
 import requests
 
-from harness import claim
-from harness.processes import EXAMPLES_DIR
+from proven import claim
+from proven.paths import EXAMPLES_DIR
 
 # The bad twin reaches Redis on a fixed port (6491): under -n auto, one proof at a time.
 pytestmark = pytest.mark.lock("port-6491")

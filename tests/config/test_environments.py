@@ -6,8 +6,8 @@ from pathlib import Path
 import redis
 import requests
 
-from harness import claim, run_to_exit
-from harness.processes import EXAMPLES_DIR
+from proven import claim, run_to_exit
+from proven.paths import EXAMPLES_DIR
 
 EXAMPLE = "config/environments"
 

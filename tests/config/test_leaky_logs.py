@@ -4,7 +4,7 @@ import secrets
 
 import requests
 
-from harness import claim
+from proven import claim
 
 EXAMPLE = "config/leaky-logs"
 

@@ -2,7 +2,7 @@
 
 import requests
 
-from harness import claim, run_to_exit
+from proven import claim, run_to_exit
 
 EXAMPLE = "config/required"
 

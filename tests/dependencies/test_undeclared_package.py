@@ -5,9 +5,9 @@ import sys
 
 import requests
 
-from harness import claim, run_to_exit
-from harness.processes import EXAMPLES_DIR
-from harness.venvs import read_requirements, venv_gunicorn
+from proven import claim, run_to_exit
+from proven.paths import EXAMPLES_DIR
+from proven.venvs import read_requirements, venv_gunicorn
 
 EXAMPLE = "dependencies/undeclared-package"
 NOTE = {"markdown": "# Groceries\n\n- *oat* milk"}

@@ -6,9 +6,9 @@ import zipfile
 
 import requests
 
-from harness import claim
-from harness.processes import EXAMPLES_DIR
-from harness.venvs import venv_gunicorn
+from proven import claim
+from proven.paths import EXAMPLES_DIR
+from proven.venvs import venv_gunicorn
 
 EXAMPLE = "dependencies/undeclared-tool"
 NOTES = {"notes": {"todo.md": "- oat milk\n", "ideas.md": "- a proof for every claim\n"}}

@@ -2,7 +2,7 @@
 
 import redis
 
-from harness import claim
+from proven import claim
 
 EXAMPLE = "dev-prod-parity/cache"
 ANSWER = {"below": 1_000_000, "primes": 78498}

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import requests
 
-from harness import claim, run_to_exit
+from proven import claim, run_to_exit
 
 EXAMPLE = "dev-prod-parity/leaderboard"
 PLAYERS = [

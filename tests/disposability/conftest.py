@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import AppProcess
+from proven import AppProcess
 
 
 def worker_command(example: Path, port: int) -> list[str]:

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import requests
 
-from harness import claim
-from harness.services import free_port
+from proven import claim
+from proven.services import free_port
 
 EXAMPLE = "disposability/drain"
 IN_FLIGHT = 6

@@ -7,7 +7,7 @@ import pytest
 import redis
 import requests
 
-from harness import claim
+from proven import claim
 
 EXAMPLE = "disposability/startup"
 PRODUCTS = 30_000

@@ -5,8 +5,8 @@ import signal
 import redis
 import requests
 
-from harness import claim
-from harness.waiting import poll
+from proven import claim
+from proven.waiting import poll
 
 EXAMPLE = "disposability/worker"
 AMOUNT = 25

@@ -35,8 +35,8 @@ import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from harness import run_to_exit
-from harness.processes import EXAMPLES_DIR
+from proven import run_to_exit
+from proven.paths import EXAMPLES_DIR
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import pytest
 import redis
 import requests
 
-from harness import AppProcess, RedisServer, Traffic, claim
+from proven import AppProcess, RedisServer, Traffic, claim
 
 EXAMPLE = "identity/rotation"
 IDENTITY = "guestbook"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import requests
 
-from harness import claim
+from proven import claim
 
 EXAMPLE = "logs/request-log"
 

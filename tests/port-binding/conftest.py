@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from harness import AppProcess
-from harness.processes import close_all
+from proven import AppProcess
+from proven.processes import close_all
 
 LISTENING = re.compile(r"Listening at: http://([\d.]+:\d+)")
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import requests
 
-from harness import claim
-from harness.services import free_port
+from proven import claim
+from proven.services import free_port
 
 EXAMPLE = "port-binding/dev-server"
 WARNING = "This is a development server. Do not use it in a production deployment."

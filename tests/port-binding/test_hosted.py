@@ -6,8 +6,8 @@ from pathlib import Path
 
 import requests
 
-from harness import claim, gunicorn_command, run_to_exit
-from harness.services import free_port
+from proven import claim, gunicorn_command, run_to_exit
+from proven.services import free_port
 
 EXAMPLE = "port-binding/hosted"
 

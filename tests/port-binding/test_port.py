@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from harness import claim
-from harness.services import free_port
+from proven import claim
+from proven.services import free_port
 
 # The bad twin binds a fixed port (5917): under -n auto, one proof at a time.
 pytestmark = pytest.mark.lock("port-5917")

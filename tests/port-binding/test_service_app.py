@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from harness import claim
-from harness.services import free_port
+from proven import claim
+from proven.services import free_port
 
 # The bad twin calls its greeter on a fixed port (5918): under -n auto, one proof at a time.
 pytestmark = pytest.mark.lock("port-5918")

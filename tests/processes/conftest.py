@@ -22,7 +22,7 @@ from itertools import count
 
 import pytest
 
-from harness import AppProcess
+from proven import AppProcess
 
 COOKIE = "balancer_pin"
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "host"}

@@ -2,7 +2,7 @@
 
 import requests
 
-from harness import claim
+from proven import claim
 
 EXAMPLE = "stateless-processes/cart"
 ITEMS = ["tea", "milk"]

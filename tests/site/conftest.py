@@ -7,9 +7,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from chromium import CHROMIUM_ARGS, INSTALL_CHROMIUM, system_chromium
-from netlify_server import NetlifyServer
-from site_build import build_site_once
+
+from proven.site.build import build_site_once
+from proven.site.chromium import CHROMIUM_ARGS, INSTALL_CHROMIUM, system_chromium
+from proven.site.netlify import NetlifyServer
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,7 @@
 Headless Chromium (the system's, else the one `playwright install chromium`
 downloads; see the `browser` fixture in `tests/site/conftest.py`) loads each
 page of the built site from a local stand-in for Netlify
-(`tests/netlify_server.py`) and checks what a reader would notice: errors,
+(`proven.site.netlify`) and checks what a reader would notice: errors,
 blocked or failed requests, requests to another host, Content-Security-Policy
 violations, accessibility problems of serious or critical impact, a page that
 scrolls sideways on a phone. Then it uses the site: linked tabs,
@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import pytest
-from site_build import MISSING_PAGE, PAGES
 
-from harness.waiting import poll
+from proven.site.build import MISSING_PAGE, PAGES
+from proven.waiting import poll
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 axe_module = pytest.importorskip("axe_playwright_python.sync_playwright")

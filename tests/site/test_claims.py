@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.claims import TESTS_DIR, collect_claims, proof_ids_on_page
+from proven.claims import collect_claims, proof_ids_on_page
+from proven.paths import TESTS_DIR
 
 DOCS = TESTS_DIR.parent / "docs"
 CLAIMS = collect_claims()

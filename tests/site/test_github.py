@@ -103,5 +103,5 @@ def test_issue_template_config_matches_the_schema():
 def test_pull_request_template_names_the_checks():
     """The pull-request checklist names the commands CI runs, for a contributor to run first."""
     template = (GITHUB / "pull_request_template.md").read_text()
-    for command in ("tests/scaffold.py", "tests/swap_check.py", "ruff check", "pytest tests/"):
+    for command in ("-m tools.scaffold", "-m tools.swap_check", "ruff check", "pytest tests/"):
         assert command in template, f"pull_request_template.md does not mention {command}"

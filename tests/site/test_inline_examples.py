@@ -20,7 +20,7 @@ def runnable(example: CodeExample) -> bool:
 
 
 DOC_BLOCKS = [e for e in find_examples(str(ROOT / "docs")) if runnable(e)]
-HARNESS_BLOCKS = [e for e in find_examples(str(ROOT / "tests" / "harness")) if runnable(e)]
+HARNESS_BLOCKS = [e for e in find_examples(str(ROOT / "src" / "proven")) if runnable(e)]
 
 
 @pytest.mark.parametrize("example", DOC_BLOCKS + HARNESS_BLOCKS, ids=str)

@@ -15,8 +15,10 @@ import re
 from pathlib import Path
 
 import pytest
-from netlify_server import NetlifyConfig, NetlifyServer
-from site_build import MISSING_PAGE, PAGES, ROOT
+
+from proven.paths import ROOT
+from proven.site.build import MISSING_PAGE, PAGES
+from proven.site.netlify import NetlifyConfig, NetlifyServer
 
 # 12factor.net's factor pages, in its order (its site serves exactly these slugs).
 TWELVE_FACTOR_SLUGS = [

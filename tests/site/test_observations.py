@@ -9,8 +9,8 @@ stored, or when a stored observation names no claim.
 
 import pytest
 
-from harness.claims import collect_claims
-from harness.observations import load_observations, observations_file, problem
+from proven.claims import collect_claims
+from proven.observations import load_observations, observations_file, problem
 
 CLAIMS = collect_claims()
 PAGES = sorted({found.page for found in CLAIMS})

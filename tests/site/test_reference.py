@@ -9,7 +9,10 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-MODULES = sorted(p for p in (ROOT / "tests" / "harness").glob("*.py") if p.stem != "__init__")
+PACKAGE = ROOT / "src" / "proven"
+MODULES = sorted(p for p in PACKAGE.glob("*.py") if p.stem not in ("__init__", "__main__"))
+FIXTURES = "plugin"
+"""The pytest plugin: its fixtures are documented, but cannot run outside a test."""
 REFERENCE = (ROOT / "docs" / "reference.md").read_text()
 
 
@@ -25,13 +28,13 @@ def public_definitions(module: Path) -> list[ast.FunctionDef | ast.ClassDef]:
 
 @pytest.mark.parametrize("module", MODULES, ids=lambda p: p.stem)
 def test_every_harness_module_is_on_the_reference_page(module: Path):
-    """A new harness module gets a `::: harness.<module>` line in docs/reference.md."""
-    assert f"::: harness.{module.stem}\n" in REFERENCE, (
-        f"add the line `::: harness.{module.stem}` to docs/reference.md"
+    """A new harness module gets a `::: proven.<module>` line in docs/reference.md."""
+    assert f"::: proven.{module.stem}\n" in REFERENCE, (
+        f"add the line `::: proven.{module.stem}` to docs/reference.md"
     )
 
 
-@pytest.mark.parametrize("module", MODULES, ids=lambda p: p.stem)
+@pytest.mark.parametrize("module", [m for m in MODULES if m.stem != FIXTURES], ids=lambda p: p.stem)
 def test_every_public_function_has_a_runnable_example(module: Path):
     """Each public function and class documents itself with a ```python example."""
     missing = [
@@ -40,6 +43,6 @@ def test_every_public_function_has_a_runnable_example(module: Path):
         if "```python" not in (ast.get_docstring(node) or "")
     ]
     assert not missing, (
-        f"tests/harness/{module.name}: give each of these a docstring with an `Example:` "
+        f"src/proven/{module.name}: give each of these a docstring with an `Example:` "
         f"section holding a ```python block that runs (pytest-examples runs it): {missing}"
     )

@@ -11,10 +11,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from harness.layout import (
-    DOCS_DIR,
+from proven.layout import (
     PLACEHOLDER,
-    ROOT,
     TWINS,
     Pair,
     example_pairs,
@@ -22,12 +20,13 @@ from harness.layout import (
     placeholders,
     proofs_of,
 )
+from proven.paths import DOCS_DIR, ROOT
 
 PAIRS = example_pairs()
 COMPLETE = [pair for pair in PAIRS if not pair.missing_twins]
 PAGES = sorted(DOCS_DIR.glob("*.md"))
 INCLUDES = [include for page in PAGES for include in page_includes(page)]
-SCAFFOLD = "`.venv/bin/python tests/scaffold.py <slug> <scenario>`"
+SCAFFOLD = "`.venv/bin/python -m tools.scaffold <slug> <scenario>`"
 
 
 def slugs() -> list[str]:

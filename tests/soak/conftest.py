@@ -7,16 +7,17 @@ from typing import Any
 
 import pytest
 
-from harness.soak import SoakReport
+from proven.soak import SoakReport
 
 REPORTS = pytest.StashKey[list[SoakReport]]()
+
+SOAK_DEFAULTS = {"local": (4000, 60.0), "ci": (1000, 6.0)}
+"""(writes, seconds) per soak run: a few thousand locally, a short budget when `CI` is set."""
 
 
 @pytest.fixture(scope="session")
 def soak_budget(pytestconfig: pytest.Config) -> dict[str, Any]:
     """Keyword arguments of `soak()` from `--soak-*` options (a short budget when `CI` is set)."""
-    from conftest import SOAK_DEFAULTS
-
     requests_default, seconds_default = SOAK_DEFAULTS["ci" if os.environ.get("CI") else "local"]
     return {
         "requests_budget": pytestconfig.getoption("soak_requests") or requests_default,

@@ -25,9 +25,9 @@ from pathlib import Path
 
 import pytest
 
-from harness import PostgresServer, run_to_exit
-from harness.processes import EXAMPLES_DIR
-from harness.soak import SoakClient, Stateful, soak
+from proven import PostgresServer, run_to_exit
+from proven.paths import EXAMPLES_DIR
+from proven.soak import SoakClient, Stateful, soak
 
 pytestmark = pytest.mark.soak
 

@@ -5,7 +5,7 @@ import time
 
 import requests
 
-from harness import claim, crash_under_traffic
+from proven import claim, crash_under_traffic
 
 EXAMPLE = "stateless-processes/cart"
 

@@ -2,7 +2,7 @@
 
 import requests
 
-from harness import claim, crash_under_traffic
+from proven import claim, crash_under_traffic
 
 EXAMPLE = "stateless-processes/hit-counter"
 

@@ -2,7 +2,7 @@
 
 import requests
 
-from harness import claim
+from proven import claim
 
 EXAMPLE = "stateless-processes/scratch-space"
 SALES = b"tea,2.50\nmilk,1.20\nbread,3.10\n"

