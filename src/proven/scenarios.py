@@ -52,6 +52,7 @@ class ScenarioError(ValueError):
     Example:
         ```python
         import pytest
+
         from proven.scenarios import ScenarioError, load_scenario
 
         with pytest.raises(ScenarioError, match="no scenario.toml"):
@@ -127,6 +128,7 @@ class Scenario:
         Example:
             ```python
             import pytest
+
             from proven.scenarios import ScenarioError, load_scenario
 
             cart = load_scenario("stateless-processes/cart")
@@ -153,6 +155,7 @@ class Scenario:
         Example:
             ```python
             from pathlib import Path
+
             from proven.scenarios import load_scenario
 
             argv = load_scenario("admin-processes/purge").setup_command(Path("good"), 0)
