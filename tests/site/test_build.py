@@ -1,6 +1,11 @@
 """The site builds with `mkdocs build --strict`: no broken link, anchor, include or claim."""
 
+import re
+import subprocess
+import sys
 from pathlib import Path
+
+from proven.paths import ROOT
 
 
 def test_strict_build_has_no_warnings(built_site: Path):
@@ -10,3 +15,39 @@ def test_strict_build_has_no_warnings(built_site: Path):
     output. The build is the one the other site checks use (`built_site`): once per run.
     """
     assert (built_site / "index.html").is_file()
+
+
+def test_old_reference_anchors_still_land(built_site: Path):
+    """Each `#proven.…` anchor of the reference page also answers to its old `#harness.…` name."""
+    html = (built_site / "reference" / "index.html").read_text()
+    current = set(re.findall(r' id="proven\.([^"]+)"', html))
+    old = set(re.findall(r' id="harness\.([^"]+)"', html))
+    assert current and current == old, sorted(current ^ old)[:10]
+
+
+def test_site_requirements_pin_what_the_project_pins():
+    """docs/requirements.txt (Netlify's) holds no pin that requirements.txt does not hold too."""
+    pins = {line for line in (ROOT / "requirements.txt").read_text().splitlines() if "==" in line}
+    site = (ROOT / "docs" / "requirements.txt").read_text().splitlines()
+    drifted = [line for line in site if "==" in line and line not in pins]
+    assert not drifted, f"pin these in docs/requirements.txt as requirements.txt does: {drifted}"
+
+
+def test_build_hooks_import_no_proof_dependency():
+    """The build hooks load with no pytest, redis, psycopg or requests: the site venv has none."""
+    hooks = sorted((ROOT / "docs" / "hooks").glob("*.py"))
+    script = (
+        "import importlib.util, sys\n"
+        "for path in sys.argv[1:]:\n"
+        "    spec = importlib.util.spec_from_file_location(path, path)\n"
+        "    spec.loader.exec_module(importlib.util.module_from_spec(spec))\n"
+        "print(' '.join(sorted({'pytest', 'redis', 'psycopg', 'requests'} & set(sys.modules))))\n"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", script, *map(str, hooks)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout.split()
+    assert hooks and loaded == [], f"the build hooks import {loaded}"
