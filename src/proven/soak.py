@@ -234,7 +234,9 @@ class Stateful:
 
         Example:
             ```python
-            from proven.scenarios import load_scenario
+            import pytest
+
+            from proven.scenarios import ScenarioError, load_scenario
             from proven.soak import Stateful
 
             cart = Stateful.from_scenario(load_scenario("stateless-processes/cart"))
@@ -242,10 +244,12 @@ class Stateful:
             assert cart.env("redis://r/0") == {"REDIS_URL": "redis://r/0"}
             purge = Stateful.from_scenario(load_scenario("admin-processes/purge"))
             assert purge.service == "postgres"
+            with pytest.raises(ScenarioError, match="not soaked: a cache"):
+                Stateful.from_scenario(load_scenario("dev-prod-parity/cache"))
             ```
         """
         table = dict(scenario.soak)
-        where = f"{scenario.folder / FILE_NAME} [soak]"
+        where = f"examples/{scenario.name}/{FILE_NAME} [soak]"
         if "skip" in table:
             raise ScenarioError(f"{where} says the pair is not soaked: {table['skip']}")
         unknown = sorted(set(table) - SOAK_KEYS)

@@ -59,6 +59,11 @@ SHORT = 1024
 PARAM = re.compile(r"<(?:[^:>]+:)?([^>]+)>")
 
 
+def where(scenario: Scenario) -> str:
+    """The pair's `scenario.toml`, as a contributor finds it: `examples/<slug>/<scenario>/...`."""
+    return f"examples/{scenario.name}/{FILE_NAME}"
+
+
 def environment(scenario: Scenario, request: pytest.FixtureRequest) -> dict[str, str]:
     """The pair's `[env]`: `{secret}` a fresh secret, any other placeholder a fixture's value."""
     values = {}
@@ -70,7 +75,7 @@ def environment(scenario: Scenario, request: pytest.FixtureRequest) -> dict[str,
             values[name] = request.getfixturevalue(name)
         except pytest.FixtureLookupError:
             pytest.fail(
-                f"{scenario.folder / FILE_NAME} names {{{name}}} in [env]: add a fixture "
+                f"{where(scenario)} names {{{name}}} in [env]: add a fixture "
                 f"`{name}` that gives its value to tests/hostile/conftest.py",
                 pytrace=False,
             )
@@ -311,7 +316,7 @@ def test_every_good_example_declares_its_endpoints(scenario: Scenario):
         return
     if not scenario.endpoints:
         pytest.fail(
-            f'{scenario.folder / FILE_NAME}: add endpoints = ["METHOD /path/<param>", ...], the '
+            f'{where(scenario)}: add endpoints = ["METHOD /path/<param>", ...], the '
             'good twin\'s routes, or a [hostile] table after [env] with skip = "why" saying '
             "why it cannot usefully be attacked",
             pytrace=False,
@@ -321,7 +326,7 @@ def test_every_good_example_declares_its_endpoints(scenario: Scenario):
 def test_every_left_out_example_says_why():
     """A `[hostile]` table holds `skip` alone, a reason, so no typo leaves a pair unattacked."""
     wrong = [
-        f"{scenario.folder / FILE_NAME}: [hostile] holds `skip` alone, saying why"
+        f"{where(scenario)}: [hostile] holds `skip` alone, saying why"
         for scenario in SCENARIOS
         if scenario.hostile
         and (
@@ -357,7 +362,7 @@ def test_declared_endpoints_are_the_apps_routes(scenario: Scenario, request: pyt
         timeout=30,
         check=True,
     ).stdout.split("\n")
-    assert sorted(filter(None, routes)) == sorted(scenario.endpoints), scenario.folder / FILE_NAME
+    assert sorted(filter(None, routes)) == sorted(scenario.endpoints), where(scenario)
 
 
 def start_target(scenario: Scenario, start_app, request: pytest.FixtureRequest):

@@ -43,7 +43,7 @@ def test_every_soak_table_is_soak_or_says_why_not():
     """Each `[soak]` table is a soak `Stateful.from_scenario` reads, or `skip` with a reason."""
     wrong = []
     for scenario in SCENARIOS:
-        table, where = scenario.soak, scenario.folder / FILE_NAME
+        table, where = scenario.soak, f"examples/{scenario.name}/{FILE_NAME}"
         if "skip" in table:
             why = table["skip"]
             if set(table) != {"skip"} or not isinstance(why, str) or not why.strip():
@@ -64,13 +64,13 @@ def uses_a_backing_service(scenario: Scenario) -> bool:
 def test_every_stateful_good_example_is_soaked():
     """A pair configured with a backing service has a `[soak]` table: a soak, or why not."""
     unsoaked = [
-        scenario.folder / FILE_NAME
+        f"examples/{scenario.name}/{FILE_NAME}"
         for scenario in SCENARIOS
         if uses_a_backing_service(scenario) and not scenario.soak
     ]
     if unsoaked:
         pytest.fail(
-            f"{', '.join(map(str, unsoaked))}: add a [soak] table after [env] that says how a "
+            f"{', '.join(unsoaked)}: add a [soak] table after [env] that says how a "
             'client writes and reads back (write = "POST /notes", json = { text = "{value}" }, '
             'read = "GET /notes", list = "notes"; see proven.soak.Stateful.from_scenario), or '
             '`skip = "why"` saying in one line why a soak would prove nothing',
