@@ -4,7 +4,10 @@ Run it from the project root:
 
     .venv/bin/python -m tools.scaffold <page-slug> <scenario> [--claim <claim-id>]
 
-It creates `examples/<slug>/<scenario>/{bad,good}/app.py`, the proof
+It creates `examples/<slug>/<scenario>/{bad,good}/app.py`, the pair's facts
+in `examples/<slug>/<scenario>/scenario.toml` (the good twin's routes and the
+environment the twins need, read by the hostile-input tests, the soak and the
+proofs' set-up, so no test needs editing), the proof
 `tests/<slug>/test_<scenario>.py` with its claim declared, and the section of
 `docs/<slug>.md` that shows the pair in Bad/Good tabs with a `!proof` line.
 Every piece of text you must write is marked `TODO(scaffold)`: the structure
@@ -20,6 +23,7 @@ import sys
 from proven.claims import CLAIM_ID, collect_claims
 from proven.layout import PLACEHOLDER, Pair
 from proven.paths import DOCS_DIR, ROOT
+from proven.scenarios import FILE_NAME
 
 TODO = PLACEHOLDER
 
@@ -55,6 +59,18 @@ def index():
     """{TODO}: replace with the bad twin's behaviour, done the twelve-factor way."""
     return jsonify(status="ok")
 '''
+
+SCENARIO = f"""# Facts about this pair, written once (proven.scenarios): read by the hostile-input
+# tests, the soak, the proofs and `proven check`. See CONTRIBUTING.md#scenario-toml.
+# {TODO}: the good twin's routes, "METHOD /path/<param>"; each one is attacked.
+endpoints = ["GET /"]
+# When the app needs a one-off admin command before it starts (`flask --app app.py
+# <command>`, such as a migration), name it here: setup = "<command>".
+
+[env]
+# {TODO}: the environment both twins need, NAME = "value"; "{{redis_url}}" or
+# "{{database_url}}" for a backing service, and then a [soak] table below.
+"""
 
 PROOF = '''"""{todo}: what the proofs in this file compare, in one line."""
 
@@ -161,6 +177,9 @@ def scaffold(slug: str, scenario: str, claim_id: str) -> list[str]:
         pair.app(twin).parent.mkdir(parents=True)
         pair.app(twin).write_text(source)
         done.append(f"created {pair.app(twin).relative_to(ROOT)}")
+    facts = pair.folder / FILE_NAME
+    facts.write_text(SCENARIO)
+    done.append(f"created {facts.relative_to(ROOT)}")
     proof.parent.mkdir(exist_ok=True)
     proof.write_text(
         PROOF.format(
@@ -195,7 +214,7 @@ def main(argv: list[str] | None = None) -> None:
     print(
         f"""
 Next (see CONTRIBUTING.md):
-  1. Write the twins and the proof; replace every {TODO} line:
+  1. Write the twins, their scenario.toml and the proof; replace every {TODO} line:
        .venv/bin/pytest tests/site/test_structure.py -q     # lists those left
   2. Run the proof; it fails until it asserts both directions:
        .venv/bin/pytest tests/{args.slug}/test_{args.scenario.replace("-", "_")}.py

@@ -8,7 +8,20 @@ the app holds and compares it with what the app acknowledged.
 
 A [`Stateful`][proven.soak.Stateful] scenario says how one client writes and
 how to read back what is stored; [`soak`][proven.soak.soak] does the rest
-and returns a [`SoakReport`][proven.soak.SoakReport].
+and returns a [`SoakReport`][proven.soak.SoakReport]. Each pair declares its
+soak in the `[soak]` table of its `scenario.toml`, which
+[`Stateful.from_scenario`][proven.soak.Stateful.from_scenario] reads:
+
+```toml
+[soak]                          # examples/admin-processes/purge/scenario.toml
+write = "POST /tasks"           # write n of client c stores the value "c{c}-{n}"
+json = { title = "{value}" }
+read = "GET /tasks"
+list = "tasks"                  # the answer's JSON list of tasks ...
+item = "title"                  # ... each with the value written at "title"
+```
+
+A pair that is not soaked says why instead: `skip = "why"`.
 
 Counting rules:
 
@@ -28,19 +41,23 @@ Counting rules:
 
 from __future__ import annotations
 
+import json
 import random
+import re
+import string
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 import requests
 from urllib3.exceptions import NewConnectionError
 
 from proven.cluster import RoundRobin
 from proven.processes import AppProcess
+from proven.scenarios import FILE_NAME, Scenario, ScenarioError
 
 
 class Restartable(Protocol):
@@ -156,6 +173,8 @@ class Stateful:
     client's write numbers it still has (exact), or a total. With
     `shared=True` the state is one total for all clients (like a hit
     counter) and `read` is called once; otherwise once per client and summed.
+    A pair's `[soak]` table declares all of it: see
+    [`from_scenario`][proven.soak.Stateful.from_scenario].
 
     Example:
         ```python
@@ -172,7 +191,6 @@ class Stateful:
             },
             service="postgres",
             env=lambda url: {"DATABASE_URL": url},
-            setup="migrate",
         )
         assert tasks.env("postgresql://db/app") == {"DATABASE_URL": "postgresql://db/app"}
         counter = Stateful("hits", "stateless-processes/hit-counter", tasks.write, tasks.read)
@@ -192,9 +210,178 @@ class Stateful:
     """The backing service the soak starts and restarts: `redis` (durable) or `postgres`."""
     env: Callable[[str], dict[str, str]] = field(default=lambda url: {"REDIS_URL": url})
     """The app's environment, given the backing service's URL."""
-    setup: str | None = None
-    """A one-off admin command of the app, such as `migrate`, that a test runs once as
-    `flask --app app.py <setup>` against the fresh service before starting the processes."""
+
+    @classmethod
+    def from_scenario(cls, scenario: Scenario) -> Stateful:
+        """The soak of a pair, from the `[soak]` table of its `scenario.toml`.
+
+        Write `n` of client `c` stores the value `c{c}-{n}`. The table says:
+
+        - `write`: the request that makes a write, `"METHOD /path"`; with
+          `json` (a table: its body) or `data` (a string: its body). In any
+          of them `{client}`, `{n}` and `{value}` are filled in, and a JSON
+          value that is exactly `"{n}"` becomes the number itself.
+        - `read`: the request that reads back, `"METHOD /path"`, and how its
+          answer is read: `total = "key"`, one total of every client's writes
+          at that JSON key; or `list = "key"`, a JSON list at that key that
+          holds the values written (`item = "key"` when each entry is an
+          object with the value at that key); or neither: the path names one
+          write (`{n}`, `{value}`, or `{answer[key]}`, a key of the write's
+          JSON answer) and a 2xx answer means that write is held.
+
+        The backing service is the one `[env]` names, `{redis_url}` or
+        `{database_url}`. A table with `skip = "why"` is no soak.
+
+        Example:
+            ```python
+            import pytest
+
+            from proven.scenarios import ScenarioError, load_scenario
+            from proven.soak import Stateful
+
+            cart = Stateful.from_scenario(load_scenario("stateless-processes/cart"))
+            assert (cart.name, cart.service, cart.shared) == ("cart", "redis", False)
+            assert cart.env("redis://r/0") == {"REDIS_URL": "redis://r/0"}
+            purge = Stateful.from_scenario(load_scenario("admin-processes/purge"))
+            assert purge.service == "postgres"
+            with pytest.raises(ScenarioError, match="not soaked: a cache"):
+                Stateful.from_scenario(load_scenario("dev-prod-parity/cache"))
+            ```
+        """
+        table = dict(scenario.soak)
+        where = f"examples/{scenario.name}/{FILE_NAME} [soak]"
+        if "skip" in table:
+            raise ScenarioError(f"{where} says the pair is not soaked: {table['skip']}")
+        unknown = sorted(set(table) - SOAK_KEYS)
+        if unknown:
+            raise ScenarioError(f"{where}: unknown keys {unknown}; known: {sorted(SOAK_KEYS)}")
+        services = [SERVICES[name] for name in sorted(scenario.placeholders() & set(SERVICES))]
+        if len(services) != 1:
+            raise ScenarioError(
+                f"{where}: a soak restarts one backing service; [env] must name exactly one of "
+                + ", ".join(f"{{{name}}}" for name in SERVICES)
+            )
+        placeholder = next(name for name, service in SERVICES.items() if service == services[0])
+        if "total" in table and "list" in table:
+            raise ScenarioError(f"{where}: say `total` or `list`, not both")
+        write, read = _request(table, "write", where), _request(table, "read", where)
+        return cls(
+            name=scenario.folder.name,
+            example=scenario.name,
+            write=_writer(write, table, where),
+            read=_reader(read, table, where),
+            shared="total" in table,
+            service=services[0],
+            env=lambda url: scenario.environment({placeholder: url}),
+        )
+
+
+SOAK_KEYS = frozenset({"write", "json", "data", "read", "total", "list", "item"})
+"""The keys of a `[soak]` table that describes a soak (else it has `skip` alone)."""
+
+SERVICES = {"redis_url": "redis", "database_url": "postgres"}
+"""`[env]` placeholder -> the backing service a soak starts and restarts."""
+
+_WRITE_FIELDS = frozenset({"client", "n", "value"})
+
+
+def _fields(client: SoakClient, n: int | None = None, answer: object = None) -> dict[str, object]:
+    return {"client": client.index, "n": n, "value": f"c{client.index}-{n}", "answer": answer}
+
+
+def _check_template(template: str, allowed: frozenset[str], where: str) -> None:
+    try:
+        names = {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
+    except ValueError as error:
+        raise ScenarioError(f"{where}: {template!r}: {error}") from error
+    unknown = sorted({re.split(r"[.\[]", name)[0] for name in names} - allowed)
+    if unknown:
+        raise ScenarioError(f"{where}: {template!r} names {unknown}; it may name {sorted(allowed)}")
+
+
+def _request(table: dict[str, Any], key: str, where: str) -> tuple[str, str]:
+    request = table.get(key)
+    if not isinstance(request, str) or not re.fullmatch(r"[A-Z]+ /\S*", request):
+        raise ScenarioError(f'{where}: `{key}` must be a request such as "POST /notes"')
+    method, path = request.split(" ", 1)
+    return method, path
+
+
+def _writer(
+    request: tuple[str, str], table: dict[str, Any], where: str
+) -> Callable[[SoakClient, int], requests.Response]:
+    method, path = request
+    body = table.get("json")
+    data = table.get("data")
+    if body is not None and not isinstance(body, dict):
+        raise ScenarioError(f"{where}: `json` must be a table, the write's JSON body")
+    if data is not None and (body is not None or not isinstance(data, str)):
+        raise ScenarioError(f"{where}: `data` must be a string, and `json` absent")
+    for template in (path, data or "", *(v for v in (body or {}).values() if isinstance(v, str))):
+        _check_template(template, _WRITE_FIELDS, f"{where} write")
+
+    def fill(value: object, fields: dict[str, object]) -> object:
+        if value == "{n}":
+            return fields["n"]
+        return value.format(**fields) if isinstance(value, str) else value
+
+    def write(client: SoakClient, n: int) -> requests.Response:
+        fields = _fields(client, n)
+        kwargs: dict[str, object] = {}
+        if body is not None:
+            kwargs["json"] = {key: fill(value, fields) for key, value in body.items()}
+        if data is not None:
+            kwargs["data"] = data.format(**fields).encode()
+        return client.request(method, path.format(**fields), **kwargs)
+
+    return write
+
+
+def _reader(
+    request: tuple[str, str], table: dict[str, Any], where: str
+) -> Callable[[SoakClient], Found]:
+    method, path = request
+    if "item" in table and "list" not in table:
+        raise ScenarioError(f"{where}: `item` reads the entries of a `list`; add `list`")
+    if "total" in table or "list" in table:
+        _check_template(path, frozenset({"client"}), f"{where} read")
+        key = table.get("total", table.get("list"))
+        item = table.get("item")
+
+        def answer(client: SoakClient) -> Any:
+            return client.request(method, path.format(**_fields(client))).json()[key]
+
+        if "total" in table:
+            return answer
+
+        def held(client: SoakClient) -> set[int]:
+            entries = answer(client)
+            values = [entry[item] for entry in entries] if item else entries
+            own = re.compile(rf"c{client.index}-(\d+)")
+            return {int(found[1]) for value in values if (found := own.fullmatch(str(value)))}
+
+        return held
+
+    _check_template(path, _WRITE_FIELDS | {"answer"}, f"{where} read")
+    if not re.search(r"\{(n|value|answer\[[^]]+\])\}", path):
+        raise ScenarioError(
+            f"{where}: `read` {path!r} must name one write ({{n}}, {{value}} or "
+            "{answer[key]}), or say how its answer is read: `total` or `list`"
+        )
+    needs_answer = "{answer[" in path
+
+    def each_held(client: SoakClient) -> set[int]:
+        if needs_answer:  # only an acknowledged write has an answer to read an id from
+            wanted = {n: json.loads(body) for n, body in client.acknowledged.items()}
+        else:
+            wanted = dict.fromkeys(set(client.acknowledged) | client.in_doubt)
+        return {
+            n
+            for n, answer in wanted.items()
+            if client.request(method, path.format(**_fields(client, n, answer))).ok
+        }
+
+    return each_held
 
 
 @dataclass
@@ -331,15 +518,10 @@ def soak(
     Example:
         ```python
         from proven import AppProcess, RedisServer
+        from proven.scenarios import load_scenario
         from proven.soak import Stateful, soak
 
-        counter = Stateful(
-            name="hit-counter",
-            example="stateless-processes/hit-counter",
-            write=lambda client, n: client.post("/hits"),
-            read=lambda client: client.get("/hits").json()["hits"],
-            shared=True,
-        )
+        counter = Stateful.from_scenario(load_scenario("stateless-processes/hit-counter"))
         with RedisServer(durable=True) as redis_server:
             env = counter.env(redis_server.url)
             apps = [AppProcess(f"{counter.example}/good", env=env) for _ in range(2)]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -14,6 +13,7 @@ import requests
 
 from proven import AppProcess, run_to_exit
 from proven.processes import Exit, close_all
+from proven.scenarios import load_scenario
 from proven.services import free_port
 
 
@@ -54,14 +54,16 @@ def boot() -> Iterator[Callable[..., Booting]]:
 
 
 @pytest.fixture
-def flask_command() -> Callable[..., Exit]:
-    """Run `flask --app <example>/app.py <command>` as a one-off process and wait for it."""
+def run_setup() -> Callable[[str, dict[str, str]], Exit]:
+    """Run a twin's set-up command as a one-off process and wait for it.
 
-    def run(example: str, command: str, env: dict[str, str]) -> Exit:
-        def argv(folder: Path, port: int) -> list[str]:
-            return [sys.executable, "-m", "flask", "--app", str(folder / "app.py"), command]
+    The command is the pair's `setup` in its `scenario.toml` (`migrate` here),
+    run as `flask --app <twin>/app.py migrate`.
+    """
 
-        return run_to_exit(example, env=env, command=argv)
+    def run(twin: str, env: dict[str, str]) -> Exit:
+        scenario = load_scenario(twin.rsplit("/", 1)[0])
+        return run_to_exit(twin, env=env, command=scenario.setup_command)
 
     return run
 

@@ -78,7 +78,7 @@ def start_together(boot, twin: str, database_url: str) -> list:
     "with a lock, as a slow migration does), three crash on the same CREATE TABLE and one "
     "serves. Migrated once by a one-off process before they start, all four serve.",
 )
-def test_web_processes_that_migrate_on_boot_race(boot, flask_command, database_url, observe):
+def test_web_processes_that_migrate_on_boot_race(boot, run_setup, database_url, observe):
     """Start four copies of each twin at the same moment; the good twin's one-off migration
     runs first, on its own."""
     bad = start_together(boot, "bad", database_url)
@@ -88,7 +88,7 @@ def test_web_processes_that_migrate_on_boot_race(boot, flask_command, database_u
     with psycopg.connect(database_url, autocommit=True) as db:
         db.execute("drop schema public cascade")
         db.execute("create schema public")
-    migrated = flask_command(f"{EXAMPLE}/good", "migrate", {"DATABASE_URL": database_url})
+    migrated = run_setup(f"{EXAMPLE}/good", {"DATABASE_URL": database_url})
     good = start_together(boot, "good", database_url)
     good_outcomes = [copy.outcome() for copy in good]
     notes = [
@@ -121,7 +121,7 @@ def test_web_processes_that_migrate_on_boot_race(boot, flask_command, database_u
     "process changes the schema just by starting.",
 )
 def test_one_off_migration_runs_once_and_again_changes_nothing(
-    start_app, flask_command, database_url, observe
+    start_app, run_setup, database_url, observe
 ):
     """Start the good web process on an empty database, run `flask --app app migrate` twice
     with the same environment, and compare the schema after each step; then start the bad
@@ -131,9 +131,9 @@ def test_one_off_migration_runs_once_and_again_changes_nothing(
     web = start_app(f"{EXAMPLE}/good", env=env)
     before_migrating = requests.get(f"{web.url}/notes", timeout=5)
     after_web_start = schema(database_url)
-    first = flask_command(f"{EXAMPLE}/good", "migrate", env)
+    first = run_setup(f"{EXAMPLE}/good", env)
     after_first = schema(database_url)
-    second = flask_command(f"{EXAMPLE}/good", "migrate", env)
+    second = run_setup(f"{EXAMPLE}/good", env)
     after_second = schema(database_url)
     after_migrating = requests.post(f"{web.url}/notes", json={"body": "hi"}, timeout=5)
 

@@ -23,7 +23,7 @@ def titles(database_url: str) -> list[str]:
         return [title for (title,) in db.execute("select title from tasks order by id")]
 
 
-def run_purge(start_app, flask_command, twin: str, prod_url: str, dev_url: str) -> dict:
+def run_purge(start_app, run_setup, twin: str, prod_url: str, dev_url: str) -> dict:
     """Production gets three tasks, two of them done; the developer's database gets one done
     task. Then the twin's purge runs with the web process's environment."""
     server = conninfo_to_dict(prod_url)
@@ -31,7 +31,7 @@ def run_purge(start_app, flask_command, twin: str, prod_url: str, dev_url: str) 
     # libpq variables that point `psql` at the same server.
     env = {"DATABASE_URL": prod_url, "PGHOST": server["host"], "PGPORT": server["port"]}
     for url in (prod_url, dev_url):
-        migrated = flask_command(f"{EXAMPLE}/{twin}", "migrate", {**env, "DATABASE_URL": url})
+        migrated = run_setup(f"{EXAMPLE}/{twin}", {**env, "DATABASE_URL": url})
         assert migrated.code == 0, migrated.output
     with psycopg.connect(dev_url) as dev:
         dev.execute("insert into tasks (title, done) values ('try the purge script', true)")
@@ -59,20 +59,20 @@ def run_purge(start_app, flask_command, twin: str, prod_url: str, dev_url: str) 
     "tasks and nothing else.",
 )
 def test_admin_script_with_its_own_settings_hits_the_wrong_database(
-    start_app, flask_command, other_database_url, observe
+    start_app, run_setup, other_database_url, observe
 ):
     """Run each twin's `purge_done.py` as a one-off process beside its web process, with the
     web process's environment, and read the tasks left in each database."""
     bad = run_purge(
         start_app,
-        flask_command,
+        run_setup,
         "bad",
         other_database_url("tasks"),
         other_database_url("tasks_dev"),
     )
     good = run_purge(
         start_app,
-        flask_command,
+        run_setup,
         "good",
         other_database_url("tasks"),
         other_database_url("tasks_dev"),

@@ -1,13 +1,13 @@
 """Proofs for Factor X: SQLite on the laptop hides the bugs PostgreSQL shows in production."""
 
-import sys
-from pathlib import Path
-
 import requests
 
 from proven import claim, run_to_exit
+from proven.scenarios import load_scenario
 
 EXAMPLE = "dev-prod-parity/leaderboard"
+INIT_DB = load_scenario(EXAMPLE).setup_command
+"""The one-off admin process that creates the table: `flask --app app.py init-db`."""
 PLAYERS = [
     ("Ada Lovelace", "analysts", 31),
     ("Charles Babbage", "engines", 27),
@@ -26,15 +26,10 @@ PASSES = {
 FAILS = {"scores recorded": [201, 201, 201, 500], "search for 'ada'": [], "leaders": 500}
 
 
-def init_db(folder: Path, port: int) -> list[str]:
-    """The one-off admin process that creates the table: `flask --app app.py init-db`."""
-    return [sys.executable, "-m", "flask", "--app", str(folder / "app.py"), "init-db"]
-
-
 def developer_test(start_app, twin: str, database_url: str):
     """Create the table, start the app, and observe what the developer's test checks."""
     env = {"DATABASE_URL": database_url}
-    created = run_to_exit(f"{EXAMPLE}/{twin}", env=env, command=init_db)
+    created = run_to_exit(f"{EXAMPLE}/{twin}", env=env, command=INIT_DB)
     assert created.code == 0, created.output
     app = start_app(f"{EXAMPLE}/{twin}", env=env)
     recorded = [
@@ -96,7 +91,7 @@ def test_postgres_on_the_laptop_catches_the_bugs_before_deploy(start_app, schema
     laptop, _ = developer_test(start_app, "bad", schema_url("laptop"))
     in_prod, _ = developer_test(start_app, "bad", schema_url("prod"))
     on_sqlite = run_to_exit(
-        f"{EXAMPLE}/good", env={"DATABASE_URL": "sqlite:///leaderboard.db"}, command=init_db
+        f"{EXAMPLE}/good", env={"DATABASE_URL": "sqlite:///leaderboard.db"}, command=INIT_DB
     )
     dev, _ = developer_test(start_app, "good", schema_url("dev"))
     prod, _ = developer_test(start_app, "good", schema_url("prod_good"))

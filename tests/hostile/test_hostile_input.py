@@ -12,9 +12,12 @@ normal request and has logged no traceback.
     .venv/bin/pytest tests/hostile
     .venv/bin/pytest tests/hostile --hypothesis-seed 1   # another, reproducible draw
 
-A new good example joins by adding its endpoints to `TARGETS`: a test fails
-until it is there, and another until its list matches the app's routes. An
-example that cannot be a target goes in `NOT_ATTACKED` with the reason.
+What is attacked is declared by each pair, in its `scenario.toml`: the good
+twin's `endpoints` (a test fails until that list matches the app's routes), its
+`[env]` and its `setup` command. A placeholder `{name}` in `[env]` is filled
+from the fixture of that name (`conftest.py`), `{secret}` with a fresh secret.
+A pair that cannot usefully be attacked says why in its `[hostile]` table:
+`skip = "why"`. No test here lists examples.
 """
 
 from __future__ import annotations
@@ -26,8 +29,6 @@ import secrets
 import socket
 import subprocess
 import sys
-from dataclasses import dataclass, field
-from pathlib import Path
 from urllib.parse import quote
 
 import pytest
@@ -36,92 +37,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from proven import run_to_exit
-from proven.paths import EXAMPLES_DIR
+from proven.scenarios import FILE_NAME, Scenario, scenarios
 
-
-@dataclass(frozen=True)
-class Target:
-    """A good example's endpoints (`"METHOD /path/<param>"`) and the environment it needs.
-
-    An environment value `{fixture}` is replaced by that pytest fixture's value
-    (`{redis_url}`, `{database_url}`, `{greeter_url}` from `conftest.py`);
-    `{secret}` by a fresh random secret. `setup` names a one-off admin command
-    of the app (`flask --app app.py <setup>`, such as a migration) run to
-    completion, with the same environment, before the app starts.
-    """
-
-    endpoints: tuple[str, ...]
-    env: dict[str, str] = field(default_factory=dict)
-    setup: str | None = None
-
-
-REDIS = {"REDIS_URL": "{redis_url}"}
-POSTGRES = {"DATABASE_URL": "{database_url}"}
-PORT = {"PORT": "8000"}  # checked at import; gunicorn binds the port the harness picks
-GREETING = ("GET /hello",)
-SHOP = {"SHIPPING_FEE": "4.95"}
-
-TARGETS: dict[str, Target] = {
-    "admin-processes/migrations/good": Target(("POST /notes", "GET /notes"), POSTGRES, "migrate"),
-    "admin-processes/purge/good": Target(
-        ("POST /tasks", "POST /tasks/<int:task_id>/done", "GET /tasks"), POSTGRES, "migrate"
-    ),
-    "backing-services/attached/good": Target(("POST /notes", "GET /notes"), REDIS),
-    "backing-services/managed/good": Target(("POST /notes", "GET /notes"), REDIS),
-    "backing-services/outage/good": Target(("POST /notes", "GET /notes"), REDIS),
-    "build-release-run/releases/good": Target(("GET /",), {"SITE_NAME": "Hostile shop"}),
-    "codebase/deploys/good": Target(("GET /", "GET /shipping"), SHOP),
-    "codebase/shared-code/good": Target(
-        # The shared library, importable as an installed package would be.
-        ("GET /invoice",),
-        {**SHOP, "PYTHONPATH": str(EXAMPLES_DIR / "codebase" / "shared-code" / "shiprules")},
-    ),
-    "concurrency/foreground/good": Target(("GET /",)),
-    "concurrency/jobs/good": Target(("POST /jobs", "GET /jobs/<job_id>"), REDIS),
-    "config/credentials/good": Target(("POST /entries", "GET /entries"), REDIS),
-    "config/environments/good": Target(
-        ("POST /entries", "GET /entries"), {**REDIS, "GUESTBOOK_OPEN": "yes"}
-    ),
-    "config/leaky-logs/good": Target(("POST /entries", "GET /entries"), REDIS),
-    "config/required/good": Target(("POST /entries", "GET /entries"), REDIS),
-    "dependencies/undeclared-package/good": Target(("POST /render",), {"SITE_NAME": "Notes"}),
-    "dependencies/undeclared-tool/good": Target(("POST /export",), {"SITE_NAME": "team-notes"}),
-    "dev-prod-parity/cache/good": Target(("GET /primes",), REDIS),
-    "dev-prod-parity/leaderboard/good": Target(
-        ("POST /players", "GET /players", "GET /leaders"), POSTGRES, "init-db"
-    ),
-    "disposability/startup/good": Target(("GET /products/<sku>",), REDIS),
-    "disposability/worker/good": Target(("POST /payouts", "GET /ledger"), REDIS),
-    "identity/rotation/good": Target(
-        ("POST /entries", "GET /entries"), {**REDIS, "REDIS_IDENTITY_FILE": "{identity_file}"}
-    ),
-    "logs/request-log/good": Target(("GET /orders/<order_id>",)),
-    "port-binding/dev-server/good": Target(GREETING, PORT),
-    "port-binding/hosted/good": Target(GREETING, PORT),
-    "port-binding/port/good": Target(GREETING, PORT),
-    "port-binding/service-app/good": Target(("GET /welcome",), {"GREETER_URL": "{greeter_url}"}),
-    "processes/shared-secret/good": Target(("POST /login", "GET /me"), {"SECRET_KEY": "{secret}"}),
-    "stateless-processes/cart/good": Target(("POST /cart/items", "GET /cart"), REDIS),
-    "stateless-processes/hit-counter/good": Target(("POST /hits", "GET /hits"), REDIS),
-    "stateless-processes/scratch-space/good": Target(
-        ("POST /reports", "GET /reports/<report_id>"), REDIS
-    ),
-    "stateless-processes/uploads/good": Target(("PUT /files/<name>", "GET /files/<name>"), REDIS),
-}
-"""Every good example's endpoints, in one place: the only entry a new example adds."""
-
-NOT_ATTACKED: dict[str, str] = {
-    "disposability/drain/good": (
-        "reads no input at all (no body, query, header or path parameter) and sleeps 2.5 s "
-        "in every POST by design, so 200 hostile requests would take minutes and test only "
-        "gunicorn and Flask, which every other target already covers"
-    ),
-}
-"""Good examples left out on purpose: example -> why it cannot usefully be attacked."""
-
-GOOD_EXAMPLES = sorted(
-    str(path.parent.relative_to(EXAMPLES_DIR)) for path in EXAMPLES_DIR.glob("*/*/good/app.py")
-)
+SCENARIOS = scenarios()
+ATTACKED = [
+    pytest.param(scenario, id=scenario.twin("good"))
+    for scenario in SCENARIOS
+    if "skip" not in scenario.hostile
+]
+"""Every pair whose good twin is attacked: all but those whose `[hostile]` says `skip`."""
 IN_CI = bool(os.environ.get("CI"))
 HOSTILE = settings(
     max_examples=100,
@@ -135,14 +59,27 @@ SHORT = 1024
 PARAM = re.compile(r"<(?:[^:>]+:)?([^>]+)>")
 
 
-def environment(target: Target, request: pytest.FixtureRequest) -> dict[str, str]:
-    """The target's environment with `{fixture}` and `{secret}` filled in."""
+def where(scenario: Scenario) -> str:
+    """The pair's `scenario.toml`, as a contributor finds it: `examples/<slug>/<scenario>/...`."""
+    return f"examples/{scenario.name}/{FILE_NAME}"
 
-    def fill(match: re.Match[str]) -> str:
-        name = match[1]
-        return secrets.token_hex(32) if name == "secret" else request.getfixturevalue(name)
 
-    return {key: re.sub(r"\{(\w+)\}", fill, value) for key, value in target.env.items()}
+def environment(scenario: Scenario, request: pytest.FixtureRequest) -> dict[str, str]:
+    """The pair's `[env]`: `{secret}` a fresh secret, any other placeholder a fixture's value."""
+    values = {}
+    for name in sorted(scenario.placeholders() - {"examples"}):
+        if name == "secret":
+            values[name] = secrets.token_hex(32)
+            continue
+        try:
+            values[name] = request.getfixturevalue(name)
+        except pytest.FixtureLookupError:
+            pytest.fail(
+                f"{where(scenario)} names {{{name}}} in [env]: add a fixture "
+                f"`{name}` that gives its value to tests/hostile/conftest.py",
+                pytrace=False,
+            )
+    return scenario.environment(values)
 
 
 # --- What a hostile client sends -----------------------------------------------------------
@@ -339,9 +276,9 @@ def check_answer(status: int, body: bytes, sent: object, echoed: int = 0) -> Non
         assert trace not in body, f"{status} answer shows a trace for {sent!r:.300}: {body!r:.300}"
 
 
-def check_still_serving(app, target: Target, workers_booted: int) -> None:
+def check_still_serving(app, scenario: Scenario, workers_booted: int) -> None:
     """The process kept running (same worker, no traceback logged) and serves a normal request."""
-    reads = [e for e in target.endpoints if e.startswith("GET ")] or list(target.endpoints)
+    reads = [e for e in scenario.endpoints if e.startswith("GET ")] or list(scenario.endpoints)
     method, template = reads[0].split(" ", 1)
     answer = requests.request(method, app.url + PARAM.sub("x", template), timeout=10)
     assert answer.status_code < 500
@@ -372,25 +309,38 @@ def send_raw(port: int, payload: bytes) -> tuple[int | None, bytes]:
 # --- Tests ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("example", GOOD_EXAMPLES)
-def test_every_good_example_declares_its_endpoints(example: str):
-    """A good example is attacked only if its endpoints are declared in TARGETS."""
-    if example in NOT_ATTACKED:
-        assert example not in TARGETS, f"{example!r} is both a target and left out"
-        assert NOT_ATTACKED[example].strip(), f"say why {example!r} is left out"
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda scenario: scenario.twin("good"))
+def test_every_good_example_declares_its_endpoints(scenario: Scenario):
+    """A good example is attacked on the endpoints its `scenario.toml` declares."""
+    if "skip" in scenario.hostile:
         return
-    assert example in TARGETS, f"add {example!r} and its endpoints to TARGETS in {__file__}"
+    if not scenario.endpoints:
+        pytest.fail(
+            f'{where(scenario)}: add endpoints = ["METHOD /path/<param>", ...], the '
+            'good twin\'s routes, or a [hostile] table after [env] with skip = "why" saying '
+            "why it cannot usefully be attacked",
+            pytrace=False,
+        )
 
 
-def test_every_left_out_example_exists():
-    """NOT_ATTACKED names only good examples that exist, so no stale entry hides a new one."""
-    assert sorted(set(NOT_ATTACKED) - set(GOOD_EXAMPLES)) == []
+def test_every_left_out_example_says_why():
+    """A `[hostile]` table holds `skip` alone, a reason, so no typo leaves a pair unattacked."""
+    wrong = [
+        f"{where(scenario)}: [hostile] holds `skip` alone, saying why"
+        for scenario in SCENARIOS
+        if scenario.hostile
+        and (
+            set(scenario.hostile) != {"skip"}
+            or not isinstance(scenario.hostile["skip"], str)
+            or not scenario.hostile["skip"].strip()
+        )
+    ]
+    assert not wrong, "\n".join(wrong)
 
 
-@pytest.mark.parametrize("example", sorted(TARGETS))
-def test_declared_endpoints_are_the_apps_routes(example: str, request: pytest.FixtureRequest):
+@pytest.mark.parametrize("scenario", ATTACKED)
+def test_declared_endpoints_are_the_apps_routes(scenario: Scenario, request: pytest.FixtureRequest):
     """The declared endpoints match the routes the app really has, so none escapes the attack."""
-    target = TARGETS[example]
     show_routes = (
         "from app import app\n"
         "for rule in app.url_map.iter_rules():\n"
@@ -401,39 +351,33 @@ def test_declared_endpoints_are_the_apps_routes(example: str, request: pytest.Fi
     env = {
         "PATH": os.environ.get("PATH", ""),
         "PYTHONDONTWRITEBYTECODE": "1",
-        **environment(target, request),
+        **environment(scenario, request),
     }
     routes = subprocess.run(
         [sys.executable, "-c", show_routes],
-        cwd=Path(EXAMPLES_DIR, example),
+        cwd=scenario.folder / "good",
         env=env,
         capture_output=True,
         text=True,
         timeout=30,
         check=True,
     ).stdout.split("\n")
-    assert sorted(filter(None, routes)) == sorted(target.endpoints)
+    assert sorted(filter(None, routes)) == sorted(scenario.endpoints), where(scenario)
 
 
-def start_target(example: str, start_app, request: pytest.FixtureRequest):
-    """Run the target's one-off setup command, if any, then start the app."""
-    target = TARGETS[example]
-    env = environment(target, request)
-    if target.setup:
-
-        def setup(folder: Path, port: int) -> list[str]:
-            return [sys.executable, "-m", "flask", "--app", str(folder / "app.py"), target.setup]
-
-        done = run_to_exit(example, env=env, command=setup)
+def start_target(scenario: Scenario, start_app, request: pytest.FixtureRequest):
+    """Run the pair's one-off setup command, if any, then start the good twin."""
+    env = environment(scenario, request)
+    if scenario.setup:
+        done = run_to_exit(scenario.twin("good"), env=env, command=scenario.setup_command)
         assert done.code == 0, done.output
-    return start_app(example, env=env)
+    return start_app(scenario.twin("good"), env=env)
 
 
-@pytest.mark.parametrize("example", sorted(TARGETS))
-def test_hostile_requests_get_short_4xx_never_5xx(example, start_app, request):
+@pytest.mark.parametrize("scenario", ATTACKED)
+def test_hostile_requests_get_short_4xx_never_5xx(scenario, start_app, request):
     """Send known-nasty bodies, then 100 generated requests: all below 500, short, trace-free."""
-    target = TARGETS[example]
-    app = start_target(example, start_app, request)
+    app = start_target(scenario, start_app, request)
     seen: dict[int, int] = {}
 
     def answers_without_error(sent: dict) -> None:
@@ -443,7 +387,7 @@ def test_hostile_requests_get_short_4xx_never_5xx(example, start_app, request):
         echoed = max((len(value) for value in sent["headers"].values()), default=0)
         check_answer(answer.status_code, answer.content, {"path": path, **sent}, echoed)
 
-    for endpoint in target.endpoints:  # every known-nasty body on every endpoint, always
+    for endpoint in scenario.endpoints:  # every known-nasty body on every endpoint, always
         method, template = endpoint.split(" ", 1)
         for payload in HUGE_PAYLOADS:
             for content_type in ("application/json", "text/csv"):
@@ -452,21 +396,20 @@ def test_hostile_requests_get_short_4xx_never_5xx(example, start_app, request):
                 answers_without_error(
                     {"method": method, "path": path, "headers": headers, "data": brief(payload)}
                 )
-    HOSTILE(given(hostile_requests(target.endpoints))(answers_without_error))()
-    print(f"{example}: answers by status {dict(sorted(seen.items()))}")
+    HOSTILE(given(hostile_requests(scenario.endpoints))(answers_without_error))()
+    print(f"{scenario.twin('good')}: answers by status {dict(sorted(seen.items()))}")
     assert any(400 <= status < 500 for status in seen)
-    check_still_serving(app, target, workers_booted=1)
+    check_still_serving(app, scenario, workers_booted=1)
 
 
-@pytest.mark.parametrize("example", sorted(TARGETS))
-def test_raw_bytes_never_get_a_5xx(example, start_app, request):
+@pytest.mark.parametrize("scenario", ATTACKED)
+def test_raw_bytes_never_get_a_5xx(scenario, start_app, request):
     """Send 100 byte strings that are not valid HTTP; none gets a 5xx and the process stays up."""
-    target = TARGETS[example]
-    app = start_target(example, start_app, request)
+    app = start_target(scenario, start_app, request)
     seen: dict[int | None, int] = {}
 
     @HOSTILE
-    @given(raw_requests(target.endpoints))
+    @given(raw_requests(scenario.endpoints))
     def answers_without_error(payload: bytes) -> None:
         status, body = send_raw(app.port, payload)
         seen[status] = seen.get(status, 0) + 1
@@ -474,5 +417,5 @@ def test_raw_bytes_never_get_a_5xx(example, start_app, request):
             check_answer(status, body, payload, echoed=len(payload))
 
     answers_without_error()
-    print(f"{example}: raw answers by status {seen}")
-    check_still_serving(app, target, workers_booted=1)
+    print(f"{scenario.twin('good')}: raw answers by status {seen}")
+    check_still_serving(app, scenario, workers_booted=1)

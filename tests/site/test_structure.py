@@ -21,6 +21,7 @@ from proven.layout import (
     proofs_of,
 )
 from proven.paths import DOCS_DIR, ROOT
+from proven.scenarios import FILE_NAME, ScenarioError, read_scenario
 
 PAIRS = example_pairs()
 COMPLETE = [pair for pair in PAIRS if not pair.missing_twins]
@@ -60,6 +61,27 @@ def test_every_example_has_both_twins(pair: Pair):
             f"that differs from {other}/app.py only in the violation docs/{pair.slug}.md teaches",
             pytrace=False,
         )
+
+
+@pytest.mark.parametrize("pair", PAIRS, ids=by_name)
+def test_every_pair_declares_its_facts(pair: Pair):
+    """A scenario folder holds a `scenario.toml` that parses: what the twins serve and need."""
+    path = pair.folder / FILE_NAME
+    if not path.is_file():
+        pytest.fail(
+            f"examples/{pair.name}/{FILE_NAME} is missing: add it with the good twin's routes "
+            '(endpoints = ["GET /path/<param>", ...]) and, under [env], the environment both '
+            "twins need; the hostile-input tests, the soak and the proofs' set-up read it "
+            f"(see CONTRIBUTING.md, or start over with {SCAFFOLD})",
+            pytrace=False,
+        )
+    try:
+        read_scenario(path)
+    except ScenarioError as error:
+        problem = str(error)
+    else:
+        return
+    pytest.fail(problem, pytrace=False)
 
 
 @pytest.mark.parametrize("slug", sorted({pair.slug for pair in PAIRS}))
@@ -133,7 +155,7 @@ def test_no_scaffold_placeholder_is_left(slug: str):
     left = [
         f"{path.relative_to(ROOT)}:{number}: {text}"
         for path in files
-        if path.is_file() and path.suffix in {".md", ".py", ".txt", ".sql", ".sh", ""}
+        if path.is_file() and path.suffix in {".md", ".py", ".toml", ".txt", ".sql", ".sh", ""}
         for number, text in placeholders(path)
     ]
     if left:
