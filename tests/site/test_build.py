@@ -18,11 +18,13 @@ def test_strict_build_has_no_warnings(built_site: Path):
 
 
 def test_old_reference_anchors_still_land(built_site: Path):
-    """Each `#proven.…` anchor of the reference page also answers to its old `#harness.…` name."""
-    html = (built_site / "reference" / "index.html").read_text()
-    current = set(re.findall(r' id="proven\.([^"]+)"', html))
-    old = set(re.findall(r' id="harness\.([^"]+)"', html))
-    assert current and current == old, sorted(current ^ old)[:10]
+    """Each `#proven.…` anchor of a reference page also answers to its old `#harness.…` name."""
+    reference = built_site / "reference"
+    for page in [reference / "index.html", *reference.glob("*/index.html")]:
+        html = page.read_text()
+        current = set(re.findall(r' id="proven\.([^"]+)"', html))
+        old = set(re.findall(r' id="harness\.([^"]+)"', html))
+        assert current and current == old, (page, sorted(current ^ old)[:10])
 
 
 def test_site_requirements_pin_what_the_project_pins():

@@ -13,7 +13,8 @@ PACKAGE = ROOT / "src" / "proven"
 MODULES = sorted(p for p in PACKAGE.glob("*.py") if p.stem not in ("__init__", "__main__"))
 FIXTURES = "plugin"
 """The pytest plugin: its fixtures are documented, but cannot run outside a test."""
-REFERENCE = (ROOT / "docs" / "reference.md").read_text()
+PAGES = [ROOT / "docs" / "reference.md", *sorted((ROOT / "docs" / "reference").glob("*.md"))]
+REFERENCE = "".join(page.read_text() for page in PAGES)
 
 
 def public_definitions(module: Path) -> list[ast.FunctionDef | ast.ClassDef]:
@@ -28,9 +29,10 @@ def public_definitions(module: Path) -> list[ast.FunctionDef | ast.ClassDef]:
 
 @pytest.mark.parametrize("module", MODULES, ids=lambda p: p.stem)
 def test_every_harness_module_is_on_the_reference_page(module: Path):
-    """A new harness module gets a `::: proven.<module>` line in docs/reference.md."""
+    """A new harness module gets a `::: proven.<module>` line on a reference page."""
     assert f"::: proven.{module.stem}\n" in REFERENCE, (
-        f"add the line `::: proven.{module.stem}` to docs/reference.md"
+        f"add the line `::: proven.{module.stem}` to a page of docs/reference/ (and its row "
+        "to the table of docs/reference.md)"
     )
 
 

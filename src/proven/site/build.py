@@ -11,7 +11,11 @@ from proven.paths import ROOT
 
 # Every page of the site as the URL path it is served at, known before the build
 # so that tests can be parametrized by page.
-PAGES = ["/"] + sorted(f"/{p.stem}/" for p in (ROOT / "docs").glob("*.md") if p.stem != "index")
+PAGES = ["/"] + sorted(
+    f"/{p.relative_to(ROOT / 'docs').with_suffix('').as_posix()}/"
+    for p in (ROOT / "docs").rglob("*.md")
+    if p.stem != "index"
+)
 
 # A path no page has: Netlify answers it with the site's 404 page.
 MISSING_PAGE = "/no-such-page/"
