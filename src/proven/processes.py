@@ -282,6 +282,31 @@ def gunicorn_command(example: Path, port: int = 0) -> list[str]:
     ]
 
 
+def script_command(script: str) -> CommandBuilder:
+    """A `CommandBuilder` that runs `python <script>` of the example folder.
+
+    The command a Procfile line such as `web: python app.py` or
+    `worker: python worker.py` runs: the script serves itself (on the port the
+    proof gives it in `PORT`), or serves nothing at all.
+
+    Example:
+        ```python
+        import sys
+        from pathlib import Path
+
+        from proven.processes import script_command
+
+        argv = script_command("worker.py")(Path("examples/concurrency/jobs/good"), 0)
+        assert argv == [sys.executable, "examples/concurrency/jobs/good/worker.py"]
+        ```
+    """
+
+    def command(example: Path, port: int) -> list[str]:
+        return [sys.executable, str(example / script)]
+
+    return command
+
+
 def resolve_example(example: Path | str) -> Path:
     """An example folder, given as a path or relative to `examples/`.
 

@@ -1,12 +1,10 @@
 """Proofs for Factor VII: one app as another app's backing service, reached through config."""
 
-import sys
-from pathlib import Path
-
 import pytest
 import requests
 
 from proven import claim
+from proven.processes import script_command
 from proven.services import free_port
 from proven.waiting import poll
 
@@ -16,10 +14,8 @@ pytestmark = pytest.mark.lock("port-5918")
 GREETER = "port-binding/port/good"
 EXAMPLE = "port-binding/service-app"
 
-
-def serve_itself(example: Path, port: int) -> list[str]:
-    """The command a Procfile platform runs: `python app.py`, with the port in `PORT`."""
-    return [sys.executable, str(example / "app.py")]
+serve_itself = script_command("app.py")
+"""The command a Procfile platform runs: `python app.py`, with the port in `PORT`."""
 
 
 def url_of(listening: str) -> str:
