@@ -38,14 +38,21 @@ from proven.services import SERVERS, PostgresServer, RedisServer, describe_serve
 from proven.venvs import make_venv, read_requirements
 
 
+def _session_service(
+    variable: str, server: Callable[[], RedisServer | PostgresServer]
+) -> Iterator[str]:
+    """The URL in `variable` if it is set, else the URL of a throwaway server run meanwhile."""
+    if os.environ.get(variable):
+        yield os.environ[variable]
+        return
+    with server() as running:
+        yield running.url
+
+
 @pytest.fixture(scope="session")
 def redis_server_url() -> Iterator[str]:
     """URL of the session's Redis: `REDIS_URL` if set, else a throwaway server."""
-    if os.environ.get("REDIS_URL"):
-        yield os.environ["REDIS_URL"]
-        return
-    with RedisServer() as server:
-        yield server.url
+    yield from _session_service("REDIS_URL", RedisServer)
 
 
 @pytest.fixture
@@ -100,11 +107,7 @@ def redis_servers() -> Iterator[Callable[..., RedisServer]]:
 @pytest.fixture(scope="session")
 def postgres_server_url() -> Iterator[str]:
     """URL of the session's PostgreSQL: `DATABASE_URL` if set, else a throwaway cluster."""
-    if os.environ.get("DATABASE_URL"):
-        yield os.environ["DATABASE_URL"]
-        return
-    with PostgresServer() as server:
-        yield server.url
+    yield from _session_service("DATABASE_URL", PostgresServer)
 
 
 @pytest.fixture

@@ -15,21 +15,23 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Self
 
 import requests
 
 from proven.hygiene import proof_dir
 from proven.paths import EXAMPLES_DIR
+from proven.waiting import poll
 
 CommandBuilder = Callable[[Path, int], list[str]]
 """Builds the argv that serves an example folder on a port (0: the server picks one)."""
 
 _LISTENING = re.compile(r"http://127\.0\.0\.1:(\d+)")
+_LISTENING_AT = re.compile(r"Listening at: http://([\d.]+:\d+)")
 
 
 SWAP_TWINS = "PROOF_SWAP_TWINS"
@@ -50,6 +52,177 @@ before its assertions. The swap check sets these to its own throwaway servers
 (the same ones the `redis_url` and `database_url` fixtures then use), so the
 swapped good twin finds them. A variable the proof passes itself wins.
 """
+
+
+def start_group(
+    argv: list[str], output: Path | None = None, **options: Any
+) -> subprocess.Popen[bytes]:
+    """Start `argv` in a new session, so that it and its children form one process group.
+
+    Its stdin is closed; its stdout and stderr are appended to the file
+    `output`, or discarded without one (a file, never an undrained pipe).
+    `options` go to `subprocess.Popen` (`cwd`, `env`, `user`, ...). Stop it
+    with [`stop_group`][proven.processes.stop_group].
+
+    Example:
+        ```python
+        import os
+        import tempfile
+        from pathlib import Path
+
+        from proven.processes import start_group, stop_group
+        from proven.waiting import wait_for
+
+        with tempfile.TemporaryDirectory() as folder:
+            log = Path(folder) / "output.log"
+            process = start_group(["sh", "-c", "echo started; exec sleep 30"], log)
+            assert os.getpgid(process.pid) == process.pid
+            assert wait_for(lambda: log.read_text().strip(), timeout=10) == "started"
+            assert stop_group(process) == -15
+        ```
+    """
+    with open(output or os.devnull, "ab") as sink:
+        return subprocess.Popen(
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            **options,
+        )
+
+
+def kill_group(process: subprocess.Popen[bytes]) -> None:
+    """SIGKILL the process group of `process` (see `start_group`) and reap the process.
+
+    The children it started die with it, even when it has exited already.
+
+    Example:
+        ```python
+        from proven.processes import kill_group, start_group
+
+        process = start_group(["sleep", "30"])
+        kill_group(process)
+        assert process.returncode == -9
+        ```
+    """
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    process.wait()
+
+
+def stop_group(
+    process: subprocess.Popen[bytes], signum: int = signal.SIGTERM, timeout: float = 10.0
+) -> int:
+    """Stop a process the way a platform does: `signum`, then SIGKILL for its group.
+
+    It gets `timeout` seconds to exit on `signum`; whatever is left of its
+    process group is then killed. Returns its exit code.
+
+    Example:
+        ```python
+        import signal
+        import tempfile
+        from pathlib import Path
+
+        from proven.processes import start_group, stop_group
+        from proven.waiting import wait_for
+
+        with tempfile.TemporaryDirectory() as folder:
+            log = Path(folder) / "output.log"
+            # A process that ignores SIGTERM: killed when its grace period is over.
+            process = start_group(["sh", "-c", "trap '' TERM; echo ready; sleep 30; :"], log)
+            wait_for(lambda: log.read_text().startswith("ready"), timeout=10)
+            assert stop_group(process, signal.SIGTERM, timeout=0.5) == -9
+        ```
+    """
+    if process.poll() is None:
+        process.send_signal(signum)
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            pass
+    kill_group(process)
+    return process.wait()
+
+
+class GroupProcess:
+    """A real process the harness runs in its own process group, with a folder of its own.
+
+    The life cycle its apps and servers share: `with` starts it and closes it;
+    `stop` sends `stop_signal`, then SIGKILL to whatever is left of the group
+    after `stop_timeout` seconds; `restart` stops it and starts it again;
+    `close` stops it (waiting `close_timeout` seconds at most) and deletes
+    `dir`. A subclass says how it `start`s: with
+    [`start_group`][proven.processes.start_group], into `self._process`.
+
+    Example:
+        ```python
+        import os
+
+        from proven import RedisServer
+        from proven.processes import GroupProcess
+
+        server = RedisServer()
+        assert isinstance(server, GroupProcess) and server.stop() is None  # not started yet
+        with server:
+            first = server.pid
+            assert server.restart().pid != first
+        assert not os.path.exists(server.dir)
+        ```
+    """
+
+    stop_signal: int = signal.SIGTERM
+    """The signal `stop` sends first."""
+    stop_timeout: float = 10.0
+    """Seconds `stop` gives the process to exit on `stop_signal` before SIGKILL."""
+    close_timeout: float = 10.0
+    """Seconds `close` gives it."""
+    dir: str | os.PathLike[str]
+    """The folder of its files: deleted by `close`."""
+    _process: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def start(self) -> Self:
+        """Start the process and wait until it is ready."""
+        raise NotImplementedError
+
+    def _running(self) -> subprocess.Popen[bytes]:
+        if self._process is None:
+            raise RuntimeError(f"{type(self).__name__} has not been started")
+        return self._process
+
+    @property
+    def pid(self) -> int:
+        """Process id of its main process (also its process group id)."""
+        return self._running().pid
+
+    def stop(self, timeout: float | None = None) -> int | None:
+        """Stop it: `stop_signal`, then SIGKILL for its group after `timeout` s (`stop_timeout`).
+
+        Returns its exit code, or `None` if it was never started.
+        """
+        if self._process is None:
+            return None
+        grace = self.stop_timeout if timeout is None else timeout
+        return stop_group(self._process, self.stop_signal, grace)
+
+    def restart(self) -> Self:
+        """Stop it and start it again."""
+        self.stop()
+        return self.start()
+
+    def close(self) -> None:
+        """Stop it if it runs, reap it, and delete its folder."""
+        self.stop(self.close_timeout)
+        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 class AppFailedToStart(RuntimeError):
@@ -109,6 +282,31 @@ def gunicorn_command(example: Path, port: int = 0) -> list[str]:
     ]
 
 
+def script_command(script: str) -> CommandBuilder:
+    """A `CommandBuilder` that runs `python <script>` of the example folder.
+
+    The command a Procfile line such as `web: python app.py` or
+    `worker: python worker.py` runs: the script serves itself (on the port the
+    proof gives it in `PORT`), or serves nothing at all.
+
+    Example:
+        ```python
+        import sys
+        from pathlib import Path
+
+        from proven.processes import script_command
+
+        argv = script_command("worker.py")(Path("examples/concurrency/jobs/good"), 0)
+        assert argv == [sys.executable, "examples/concurrency/jobs/good/worker.py"]
+        ```
+    """
+
+    def command(example: Path, port: int) -> list[str]:
+        return [sys.executable, str(example / script)]
+
+    return command
+
+
 def resolve_example(example: Path | str) -> Path:
     """An example folder, given as a path or relative to `examples/`.
 
@@ -129,7 +327,7 @@ def resolve_example(example: Path | str) -> Path:
     return folder
 
 
-class AppProcess:
+class AppProcess(GroupProcess):
     """One running copy of an example app, as a real OS process.
 
     Each start gets a fresh, empty working directory (also its `TMPDIR`): like
@@ -137,6 +335,9 @@ class AppProcess:
     wrote to its local disk. The environment holds only `PATH`, `LANG`, the
     variables the proof passes and nothing inherited from the test run, so an
     app sees exactly the config a proof gives it.
+
+    A restart stops it with SIGTERM (30 s of grace, as gunicorn's default
+    drain) and starts a new one on the same port with a fresh disk.
 
     `port` is the port to poll when the process binds one the proof chose (for
     instance from `PORT`, see [`free_port`][proven.services.free_port]) and
@@ -156,6 +357,9 @@ class AppProcess:
         ```
     """
 
+    stop_timeout = 30.0
+    close_timeout = 5.0
+
     def __init__(
         self,
         example: Path | str,
@@ -173,14 +377,7 @@ class AppProcess:
         self.port = port
         """The port it answers on: given (`port=`), or read from its output at first start."""
         self.starts = 0
-        self._root = Path(proof_dir("app"))
-        self._process: subprocess.Popen[bytes] | None = None
-
-    def __enter__(self) -> AppProcess:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
+        self.dir = Path(proof_dir("app"))
 
     @property
     def url(self) -> str:
@@ -188,19 +385,14 @@ class AppProcess:
         return f"http://127.0.0.1:{self.port}"
 
     @property
-    def pid(self) -> int:
-        """Process id of the server's main process (also its process group id)."""
-        return self._running().pid
-
-    @property
     def disk(self) -> Path:
         """The working directory of the current start: the process's local disk."""
-        return self._root / f"disk-{self.starts}"
+        return self.dir / f"disk-{self.starts}"
 
     @property
     def log_path(self) -> Path:
         """File that receives the current start's stdout and stderr."""
-        return self._root / f"output-{self.starts}.log"
+        return self.dir / f"output-{self.starts}.log"
 
     def output(self) -> str:
         """Everything the current start has printed to stdout and stderr so far."""
@@ -224,38 +416,64 @@ class AppProcess:
             **services,
             **self.env,
         }
-        with self.log_path.open("wb") as log:
-            self._process = subprocess.Popen(
-                self.command(self.example, self.port),
-                cwd=self.disk,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+        self._process = start_group(
+            self.command(self.example, self.port), self.log_path, cwd=self.disk, env=env
+        )
         return self._process
 
     def start(self) -> AppProcess:
         """Start the process and wait until it answers HTTP on its port."""
         process = self.spawn()
-        deadline = time.monotonic() + self.start_timeout
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise AppFailedToStart(
-                    f"{self.example} exited with code {process.returncode} before "
-                    f"answering HTTP:\n{self.output()}"
-                )
-            if not self.port:
-                found = _LISTENING.search(self.output())
-                self.port = int(found.group(1)) if found else 0
-            if self.port and self._answers():
-                return self
-            time.sleep(0.05)
+        outcome = self.outcome(self.start_timeout)
+        if outcome == "serving":
+            return self
+        if outcome == "crashed":
+            raise AppFailedToStart(
+                f"{self.example} exited with code {process.returncode} before "
+                f"answering HTTP:\n{self.output()}"
+            )
         self.kill()
         raise AppFailedToStart(
             f"{self.example} did not answer HTTP within {self.start_timeout} s:\n{self.output()}"
         )
+
+    def outcome(self, timeout: float = 20.0) -> str:
+        """How the current start turns out, without failing when it crashes.
+
+        Waits up to `timeout` seconds and returns `"serving"` once it answers
+        HTTP on its port, `"crashed"` if it exits first, or `"still starting"`.
+        Use it after [`spawn`][proven.processes.AppProcess.spawn] where
+        crashing while booting is what a proof observes.
+        """
+        process = self._running()
+
+        def settled() -> str:
+            if process.poll() is not None:
+                return "crashed"
+            if not self.port:
+                found = _LISTENING.search(self.output())
+                self.port = int(found.group(1)) if found else 0
+            return "serving" if self.port and self._answers() else ""
+
+        return poll(settled, timeout) or "still starting"
+
+    def listening(self, timeout: float = 20.0) -> str:
+        """Where the current start says it listens, without asking it anything.
+
+        Waits up to `timeout` seconds for gunicorn's `Listening at: http://ADDRESS`
+        line and returns `"listening at ADDRESS"`, `"exit N"` if the process
+        exits first, or `"still starting"`. A process that binds another port
+        than the proof expected, or none, is an outcome here, not a failure.
+        """
+        process = self._running()
+
+        def said() -> str:
+            found = _LISTENING_AT.search(self.output())
+            if found:
+                return f"listening at {found.group(1)}"
+            return f"exit {process.returncode}" if process.poll() is not None else ""
+
+        return poll(said, timeout) or "still starting"
 
     def wait_for_output(self, text: str, timeout: float = 20.0) -> None:
         """Wait until the current start has printed `text` (a worker's "ready" line, say).
@@ -263,13 +481,16 @@ class AppProcess:
         Raises `AssertionError` if the process exits first or `timeout` seconds pass.
         """
         process = self._running()
-        deadline = time.monotonic() + timeout
-        while text not in self.output():
+
+        def printed() -> bool:
+            if text in self.output():
+                return True
             if process.poll() is not None:
                 raise AssertionError(f"exited before printing {text!r}:\n{self.output()}")
-            if time.monotonic() > deadline:
-                raise AssertionError(f"no {text!r} after {timeout} s:\n{self.output()}")
-            time.sleep(0.02)
+            return False
+
+        if not poll(printed, timeout, interval=0.02):
+            raise AssertionError(f"no {text!r} after {timeout} s:\n{self.output()}")
 
     def _answers(self) -> bool:
         try:
@@ -278,62 +499,25 @@ class AppProcess:
             return False
         return True
 
-    def _running(self) -> subprocess.Popen[bytes]:
-        if self._process is None:
-            raise RuntimeError("the app has not been started")
-        return self._process
-
     def send_signal(self, signum: int) -> None:
         """Send a signal to the server's main process (gunicorn's master)."""
         self._running().send_signal(signum)
 
     def wait_exit(self, timeout: float = 30.0) -> int:
         """Wait for the main process to exit and return its exit code."""
-        code = self._running().wait(timeout)
-        self._kill_group()
-        return code
-
-    def stop(self, timeout: float = 30.0) -> int:
-        """Stop the process the way a platform does: SIGTERM, then SIGKILL after `timeout`."""
         process = self._running()
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self._kill_group()
-        self._kill_group()
-        return process.wait()
+        code = process.wait(timeout)
+        kill_group(process)
+        return code
 
     def kill(self) -> None:
         """Kill the whole process group with SIGKILL: a crash, no clean-up."""
-        self._kill_group()
-        self._running().wait()
-
-    def restart(self) -> AppProcess:
-        """Stop the process and start a new one on the same port with a fresh disk."""
-        self.stop()
-        return self.start()
+        kill_group(self._running())
 
     def crash_and_restart(self) -> AppProcess:
         """Kill the process with SIGKILL and start a new one on the same port."""
         self.kill()
         return self.start()
-
-    def close(self) -> None:
-        """Stop the process if it runs, reap it, and delete its files."""
-        if self._process is not None:
-            self.stop(timeout=5)
-        shutil.rmtree(self._root, ignore_errors=True)
-
-    def _kill_group(self) -> None:
-        process = self._running()
-        try:
-            os.killpg(process.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            return
-        if process.poll() is None:
-            process.wait()
 
 
 @dataclass(frozen=True)

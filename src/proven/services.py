@@ -20,15 +20,18 @@ import signal
 import socket
 import subprocess
 import tempfile
-import time
 from collections.abc import Callable
-from urllib.parse import quote
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import psycopg
 import pytest
 import redis
 
 from proven.hygiene import proof_dir
+from proven.processes import GroupProcess, start_group, stop_group
+from proven.waiting import poll
 
 REQUIRE_SERVICES = "REQUIRE_SERVICES"
 """Environment switch: set to `1`, a missing service binary fails a proof instead of skipping it."""
@@ -208,35 +211,21 @@ def free_port() -> int:
 
 
 def _wait_until(ready: Callable[[], bool], process: subprocess.Popen[bytes], what: str) -> None:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
+    def up() -> bool:
         if process.poll() is not None:
             raise RuntimeError(f"{what} exited with code {process.returncode} at start")
-        if ready():
-            return
-        time.sleep(0.05)
-    raise RuntimeError(f"{what} did not become ready within 20 s")
+        return ready()
+
+    if not poll(up, timeout=20):
+        raise RuntimeError(f"{what} did not become ready within 20 s")
 
 
-def _stop_group(process: subprocess.Popen[bytes], signum: int) -> None:
-    if process.poll() is None:
-        process.send_signal(signum)
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            pass
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-    process.wait()
-
-
-class RedisServer:
+class RedisServer(GroupProcess):
     """A throwaway `redis-server` on a free port of 127.0.0.1.
 
     By default it keeps data in memory only. With `durable=True` it writes an
-    append-only file synced on every write, so data survives `restart()`.
+    append-only file synced on every write, so data survives `restart()` (same
+    port, same directory).
 
     Optional: a fixed `port`; a `password` clients must send, for the
     `default` user or, with `username`, for that user alone (like a managed
@@ -273,13 +262,6 @@ class RedisServer:
         self.dir = proof_dir("redis")
         if load_from is not None:
             shutil.copyfile(load_from, os.path.join(self.dir, "dump.rdb"))
-        self._process: subprocess.Popen[bytes] | None = None
-
-    def __enter__(self) -> RedisServer:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
 
     @property
     def url(self) -> str:
@@ -305,13 +287,7 @@ class RedisServer:
             argv += [f">{self.password}", "~*", "&*", "+@all"]
         elif self.password is not None:
             argv += ["--requirepass", self.password]
-        self._process = subprocess.Popen(
-            argv,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
+        self._process = start_group(argv)
         client = redis.Redis.from_url(self.url, socket_timeout=1)
 
         def answers() -> bool:
@@ -343,15 +319,10 @@ class RedisServer:
             client.save()
         return os.path.join(self.dir, "dump.rdb")
 
-    def stop(self) -> None:
-        """Stop the server (SIGTERM, then SIGKILL) and reap it."""
-        if self._process is not None:
-            _stop_group(self._process, signal.SIGTERM)
-
     def kill(self) -> None:
         """Kill the server with SIGKILL: the backing service crashes."""
         if self._process is not None:
-            _stop_group(self._process, signal.SIGKILL)
+            stop_group(self._process, signal.SIGKILL)
 
     def pause(self) -> None:
         """Freeze the server with SIGSTOP: connections open, nothing answers (a stalled host).
@@ -365,16 +336,6 @@ class RedisServer:
         """Let a paused server run again (SIGCONT)."""
         if self._process is not None:
             self._process.send_signal(signal.SIGCONT)
-
-    def restart(self) -> RedisServer:
-        """Stop the server and start it again on the same port and directory."""
-        self.stop()
-        return self.start()
-
-    def close(self) -> None:
-        """Stop the server and delete its directory."""
-        self.stop()
-        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 def _reachable_by(binary: str, user: pwd.struct_passwd) -> bool:
@@ -428,7 +389,7 @@ def _shared_copy(postgres: str, initdb: str) -> tuple[str, str]:
     return os.path.join(bin_dir, "postgres"), os.path.join(bin_dir, os.path.basename(initdb))
 
 
-class PostgresServer:
+class PostgresServer(GroupProcess):
     """A throwaway PostgreSQL cluster on a free port of 127.0.0.1.
 
     `initdb` creates it in a temporary directory with trust authentication and
@@ -447,6 +408,9 @@ class PostgresServer:
         ```
     """
 
+    stop_signal = signal.SIGINT
+    """PostgreSQL's fast shutdown: `restart` keeps the port and the data."""
+
     def __init__(self) -> None:
         self.postgres = require_binary("postgres")
         self.initdb = require_binary("initdb")
@@ -455,13 +419,6 @@ class PostgresServer:
         self.user = self._unprivileged_user()
         if self.user and not _reachable_by(self.postgres, self.user):
             self.postgres, self.initdb = _shared_copy(self.postgres, self.initdb)
-        self._process: subprocess.Popen[bytes] | None = None
-
-    def __enter__(self) -> PostgresServer:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
 
     @staticmethod
     def _unprivileged_user() -> pwd.struct_passwd | None:
@@ -481,12 +438,11 @@ class PostgresServer:
         """`postgresql://postgres@127.0.0.1:<port>/postgres`: what an app gets as `DATABASE_URL`."""
         return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
 
-    def _run_as(self, argv: list[str], **kwargs: object) -> subprocess.Popen[bytes]:
+    def _as_user(self) -> dict[str, Any]:
+        """The `subprocess.Popen` options that run a command as `self.user`, if any."""
         if self.user is None:
-            return subprocess.Popen(argv, **kwargs)
-        return subprocess.Popen(
-            argv, user=self.user.pw_uid, group=self.user.pw_gid, extra_groups=[], **kwargs
-        )
+            return {}
+        return {"user": self.user.pw_uid, "group": self.user.pw_gid, "extra_groups": []}
 
     def start(self) -> PostgresServer:
         """Create the cluster (first start only), start it and wait for connections."""
@@ -494,10 +450,11 @@ class PostgresServer:
         if self.user:
             os.chown(self.dir, self.user.pw_uid, self.user.pw_gid)
         if not os.path.isdir(data):
-            initdb = self._run_as(
+            initdb = subprocess.Popen(
                 [self.initdb, "-D", data, "-U", "postgres", "--auth=trust", "--no-sync"],
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.PIPE,
+                **self._as_user(),
             )
             _, errors = initdb.communicate(timeout=60)
             if initdb.returncode != 0:
@@ -505,14 +462,8 @@ class PostgresServer:
         argv = [self.postgres, "-D", data, "-p", str(self.port), "-h", "127.0.0.1"]
         argv += ["-k", self.dir, "-c", "fsync=off", "-c", "synchronous_commit=off"]
         argv += ["-c", "full_page_writes=off"]
-        with open(os.path.join(self.dir, "server.log"), "wb") as log:
-            self._process = self._run_as(
-                argv,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+        log = Path(self.dir) / "server.log"
+        self._process = start_group(argv, log, **self._as_user())
 
         def answers() -> bool:
             try:
@@ -524,17 +475,64 @@ class PostgresServer:
         _wait_until(answers, self._process, "postgres")
         return self
 
-    def stop(self) -> None:
-        """Fast shutdown (SIGINT), then SIGKILL for anything left, and reap."""
-        if self._process is not None:
-            _stop_group(self._process, signal.SIGINT)
 
-    def restart(self) -> PostgresServer:
-        """Stop the server and start it again on the same port and data."""
-        self.stop()
-        return self.start()
+class Namespaces:
+    """Empty databases, or schemas, made on one PostgreSQL server for one proof; dropped after.
+
+    `create(name)` drops and makes a database (or, with `kind="schema"`, a
+    schema) of that name and returns the URL an app gets as `DATABASE_URL` to
+    use it alone: a database's own URL, or the server's URL with the schema as
+    its `search_path`. Environments that share a server then share nothing.
+
+    Example:
+        ```python
+        import psycopg
+
+        from proven import PostgresServer
+        from proven.services import Namespaces
+
+        with PostgresServer() as server, Namespaces(server.url, kind="schema") as schemas:
+            laptop, prod = schemas.create("laptop"), schemas.create("prod")
+            with psycopg.connect(laptop) as db:
+                db.execute("create table scores (points integer)")
+            with psycopg.connect(prod) as db:
+                assert db.execute("select to_regclass('scores')").fetchone() == (None,)
+        ```
+    """
+
+    def __init__(self, url: str, kind: str = "database") -> None:
+        if kind not in {"database", "schema"}:
+            raise ValueError(f"kind={kind!r}: use database or schema")
+        self.url = url
+        """The server (or database) they are made on."""
+        self.kind = kind
+        self.created: list[str] = []
+        """The names made so far, dropped by `close`."""
+
+    def __enter__(self) -> Namespaces:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def _drop(self, db: psycopg.Connection, name: str) -> None:
+        force = "with (force)" if self.kind == "database" else "cascade"
+        db.execute(f'drop {self.kind} if exists "{name}" {force}')
+
+    def create(self, name: str) -> str:
+        """Make an empty database or schema `name` (dropping any of that name); its URL."""
+        with psycopg.connect(self.url, autocommit=True) as db:
+            self._drop(db, name)
+            db.execute(f'create {self.kind} "{name}"')
+        self.created.append(name)
+        if self.kind == "database":
+            return urlunsplit(urlsplit(self.url)._replace(path=f"/{name}"))
+        separator = "&" if "?" in self.url else "?"
+        return f"{self.url}{separator}options={quote(f'-csearch_path={name}')}"
 
     def close(self) -> None:
-        """Stop the server and delete its cluster."""
-        self.stop()
-        shutil.rmtree(self.dir, ignore_errors=True)
+        """Drop everything `create` made."""
+        with psycopg.connect(self.url, autocommit=True) as db:
+            for name in self.created:
+                self._drop(db, name)
+        self.created.clear()

@@ -55,7 +55,7 @@ from typing import Any, Protocol
 import requests
 from urllib3.exceptions import NewConnectionError
 
-from proven.cluster import RoundRobin
+from proven.cluster import RoundRobin, Verbs
 from proven.processes import AppProcess
 from proven.scenarios import FILE_NAME, Scenario, ScenarioError
 
@@ -81,7 +81,7 @@ class Restartable(Protocol):
     def restart(self) -> object: ...
 
 
-class SoakClient:
+class SoakClient(Verbs[requests.Response]):
     """One client of a soak run: its own cookies, its own round-robin over the processes.
 
     A scenario's `write` and `read` use it to send requests; it remembers
@@ -140,18 +140,6 @@ class SoakClient:
                 self.refused += 1
                 time.sleep(0.01)
         raise AssertionError("unreachable")
-
-    def get(self, path: str, **kwargs: object) -> requests.Response:
-        """`GET path` on the next process that accepts the connection."""
-        return self.request("GET", path, **kwargs)
-
-    def post(self, path: str, **kwargs: object) -> requests.Response:
-        """`POST path` on the next process that accepts the connection."""
-        return self.request("POST", path, **kwargs)
-
-    def put(self, path: str, **kwargs: object) -> requests.Response:
-        """`PUT path` on the next process that accepts the connection."""
-        return self.request("PUT", path, **kwargs)
 
 
 def _refused(error: requests.ConnectionError) -> bool:

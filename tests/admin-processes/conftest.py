@@ -2,52 +2,28 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-import psycopg
 import pytest
-import requests
 
 from proven import AppProcess, run_to_exit
 from proven.processes import Exit, close_all
 from proven.scenarios import load_scenario
-from proven.services import free_port
-
-
-class Booting:
-    """A web process started without waiting for it: it may serve, or crash while booting."""
-
-    def __init__(self, app: AppProcess) -> None:
-        self.app = app
-        self.app.port = free_port()
-        self.process = app.spawn()
-
-    def outcome(self, timeout: float = 20.0) -> str:
-        """`"serving"` once it answers HTTP, or `"crashed"` if it exits first."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                return "crashed"
-            try:
-                requests.get(self.app.url, timeout=2)
-                return "serving"
-            except requests.ConnectionError:
-                time.sleep(0.05)
-        return "still booting"
+from proven.services import Namespaces, free_port
 
 
 @pytest.fixture
-def boot() -> Iterator[Callable[..., Booting]]:
-    """Start an example app without waiting for it to answer; every one is stopped after."""
+def boot() -> Iterator[Callable[..., AppProcess]]:
+    """Start an example app on a free port without waiting for it to answer; it may serve, or
+    crash while booting (`AppProcess.outcome` tells). Every one is stopped after the proof."""
     started: list[AppProcess] = []
 
-    def start(example: Path | str, **kwargs: object) -> Booting:
-        app = AppProcess(example, **kwargs)
+    def start(example: Path | str, **kwargs: object) -> AppProcess:
+        app = AppProcess(example, port=free_port(), **kwargs)
         started.append(app)
-        return Booting(app)
+        app.spawn()
+        return app
 
     yield start
     close_all(started)
@@ -74,16 +50,5 @@ def other_database_url(postgres_server_url: str) -> Iterator[Callable[[str], str
 
     Every database it creates is dropped after the proof.
     """
-    created: list[str] = []
-
-    def create(name: str) -> str:
-        with psycopg.connect(postgres_server_url, autocommit=True) as db:
-            db.execute(f'drop database if exists "{name}" with (force)')
-            db.execute(f'create database "{name}"')
-        created.append(name)
-        return urlunsplit(urlsplit(postgres_server_url)._replace(path=f"/{name}"))
-
-    yield create
-    with psycopg.connect(postgres_server_url, autocommit=True) as db:
-        for name in created:
-            db.execute(f'drop database if exists "{name}" with (force)')
+    with Namespaces(postgres_server_url, kind="database") as databases:
+        yield databases.create

@@ -1,12 +1,12 @@
 """Proofs for Factor XII: migrations as a one-off process, not on every web process's boot."""
 
 import re
-import time
 
 import psycopg
 import requests
 
 from proven import claim
+from proven.waiting import poll
 
 EXAMPLE = "admin-processes/migrations"
 COPIES = 4
@@ -57,17 +57,18 @@ def start_together(boot, twin: str, database_url: str) -> list:
             gate.execute("lock table schema_migrations in share mode")
             env = {"DATABASE_URL": database_url}
             copies = [boot(f"{EXAMPLE}/{twin}", env=env) for _ in range(COPIES)]
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline and not all(
-                copy.process.poll() is not None or copy.outcome(timeout=0.1) == "serving"
-                for copy in copies
-            ):
+
+            def settled() -> bool:
+                """Every copy serves or crashed, or the migrations are stuck in the race."""
+                if all(copy.outcome(timeout=0.1) != "still starting" for copy in copies):
+                    return True
                 waiting = watch.execute(
                     "select split_part(query, ' ', 1), count(*) from pg_stat_activity "
                     "where datname = current_database() and wait_event_type = 'Lock' group by 1"
                 ).fetchall()
-                if dict(waiting) == {"create": COPIES - 1, "insert": 1}:
-                    break
+                return dict(waiting) == {"create": COPIES - 1, "insert": 1}
+
+            poll(settled, timeout=60)
     return copies
 
 
@@ -83,7 +84,7 @@ def test_web_processes_that_migrate_on_boot_race(boot, run_setup, database_url, 
     runs first, on its own."""
     bad = start_together(boot, "bad", database_url)
     bad_outcomes = sorted(copy.outcome() for copy in bad)
-    crash_logs = [copy.app.output() for copy in bad if copy.outcome() == "crashed"]
+    crash_logs = [copy.output() for copy in bad if copy.outcome() == "crashed"]
 
     with psycopg.connect(database_url, autocommit=True) as db:
         db.execute("drop schema public cascade")
@@ -92,7 +93,7 @@ def test_web_processes_that_migrate_on_boot_race(boot, run_setup, database_url, 
     good = start_together(boot, "good", database_url)
     good_outcomes = [copy.outcome() for copy in good]
     notes = [
-        requests.post(f"{c.app.url}/notes", json={"body": "hi"}, timeout=5).status_code
+        requests.post(f"{c.url}/notes", json={"body": "hi"}, timeout=5).status_code
         for c in good
         if c.outcome() == "serving"
     ]

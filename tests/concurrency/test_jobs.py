@@ -9,7 +9,7 @@ import redis
 import requests
 
 from proven import claim
-from proven.waiting import wait_for
+from proven.waiting import poll, wait_for
 
 EXAMPLE = "concurrency/jobs"
 
@@ -36,6 +36,21 @@ def run_all(url: str, count: int, seconds: float, timeout: float = 30.0) -> tupl
     ids = submit(url, count, seconds)
     done = wait_for(lambda: len(finished(url, ids)) == count and finished(url, ids), timeout)
     return time.monotonic() - began, {job["done_by"] for job in done}
+
+
+def watch(url: str, ids: list[str], window: float, until_all_done: bool) -> tuple[set, float]:
+    """Watch jobs for `window` seconds, or until all are done if `until_all_done`: the ids
+    done by then, and how long it watched."""
+    began = time.monotonic()
+    done: set[str] = set()
+
+    def settled() -> bool:
+        done.clear()
+        done.update(job["id"] for job in finished(url, ids))
+        return until_all_done and done == set(ids)
+
+    poll(settled, timeout=window)
+    return done, time.monotonic() - began
 
 
 def parent(pid: int) -> int:
@@ -148,15 +163,10 @@ def test_queued_jobs_survive_a_restart(start_formation, redis_url, observe):
             pending = [i for i in ids if store.hget(f"job:{i}", "status") != "done"]
 
         formation = start_formation(f"{EXAMPLE}/{twin}", "web=1,worker=1", env=env)
-        began = time.monotonic()
         window = 30.0 if twin == "good" else max(waited_for_good, 6 * 0.3 + 1)
-        while time.monotonic() - began < window:
-            done_after = {job["id"] for job in finished(formation.url, pending)}
-            if twin == "good" and done_after == set(pending):
-                break
-            time.sleep(0.05)
-        waited_for_good = max(waited_for_good, time.monotonic() - began)
-        seen[twin] = pending, done_after, time.monotonic() - began
+        done_after, waited = watch(formation.url, pending, window, until_all_done=twin == "good")
+        waited_for_good = max(waited_for_good, waited)
+        seen[twin] = pending, done_after, waited
 
     def told(twin: str) -> str:
         pending, done_after, waited = seen[twin]

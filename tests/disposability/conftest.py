@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 
 from proven import AppProcess
-
-
-def worker_command(example: Path, port: int) -> list[str]:
-    """The argv of an example's worker process type: `python worker.py`."""
-    return [sys.executable, str(example / "worker.py")]
+from proven.processes import script_command
 
 
 @pytest.fixture
@@ -22,7 +16,7 @@ def start_worker() -> Iterator[Callable[..., AppProcess]]:
     started: list[AppProcess] = []
 
     def start(example: str, env: dict[str, str]) -> AppProcess:
-        worker = AppProcess(example, env=env, command=worker_command)
+        worker = AppProcess(example, env=env, command=script_command("worker.py"))
         started.append(worker)
         worker.spawn()
         worker.wait_for_output("worker ready")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -12,13 +10,12 @@ import pytest
 from proven import AppProcess
 from proven.processes import close_all
 
-LISTENING = re.compile(r"Listening at: http://([\d.]+:\d+)")
-
 
 @pytest.fixture
 def launch() -> Iterator[Callable[..., tuple[AppProcess, str]]]:
     """Start a copy of an example and wait until it listens or exits, without asking it
-    anything: returns the copy and "listening at ADDRESS", "exit N" or "still starting".
+    anything: returns the copy and "listening at ADDRESS", "exit N" or "still starting"
+    (`AppProcess.listening`).
 
     Unlike `start_app`, a copy that binds another port than the proof expected, or none,
     does not fail the start: the proof asserts where it listens. Every copy is stopped after
@@ -31,16 +28,8 @@ def launch() -> Iterator[Callable[..., tuple[AppProcess, str]]]:
     ) -> tuple[AppProcess, str]:
         app = AppProcess(example, **kwargs)
         started.append(app)
-        process = app.spawn()
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            found = LISTENING.search(app.output())
-            if found:
-                return app, f"listening at {found.group(1)}"
-            if process.poll() is not None:
-                return app, f"exit {process.returncode}"
-            time.sleep(0.05)
-        return app, "still starting"
+        app.spawn()
+        return app, app.listening(timeout)
 
     yield start
     close_all(started)

@@ -1,24 +1,21 @@
 """Proofs for Factor VII: a production web server bundled as a dependency vs Flask's dev server."""
 
 import signal
-import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import requests
 
 from proven import claim
+from proven.processes import script_command
 from proven.services import free_port
 
 EXAMPLE = "port-binding/dev-server"
 WARNING = "This is a development server. Do not use it in a production deployment."
 
-
-def serve_itself(example: Path, port: int) -> list[str]:
-    """The command a Procfile platform runs: `python app.py`, with the port in `PORT`."""
-    return [sys.executable, str(example / "app.py")]
+serve_itself = script_command("app.py")
+"""The command a Procfile platform runs: `python app.py`, with the port in `PORT`."""
 
 
 def stop_during_request(app) -> tuple[object, int]:

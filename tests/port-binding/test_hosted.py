@@ -1,20 +1,18 @@
 """Proofs for Factor VII: an app that serves itself vs one that waits for a host to load it."""
 
-import sys
 import time
 from pathlib import Path
 
 import requests
 
 from proven import claim, gunicorn_command, run_to_exit
+from proven.processes import script_command
 from proven.services import free_port
 
 EXAMPLE = "port-binding/hosted"
 
-
-def serve_itself(example: Path, port: int) -> list[str]:
-    """The command a Procfile platform runs: `python app.py`, with the port in `PORT`."""
-    return [sys.executable, str(example / "app.py")]
+serve_itself = script_command("app.py")
+"""The command a Procfile platform runs: `python app.py`, with the port in `PORT`."""
 
 
 def hosted(example: Path, port: int) -> list[str]:

@@ -1,12 +1,10 @@
 """Proofs for Factor VII: a port from the environment vs a port written into the code."""
 
-import sys
-from pathlib import Path
-
 import pytest
 import requests
 
 from proven import claim
+from proven.processes import script_command
 from proven.services import free_port
 
 # The bad twin binds a fixed port (5917): under -n auto, one proof at a time.
@@ -16,10 +14,8 @@ EXAMPLE = "port-binding/port"
 FIXED_PORT = 5917
 """The port the bad twin writes into its code (unusual, so that test runs rarely meet it)."""
 
-
-def serve_itself(example: Path, port: int) -> list[str]:
-    """The command a Procfile platform runs: `python app.py`, with the port in `PORT`."""
-    return [sys.executable, str(example / "app.py")]
+serve_itself = script_command("app.py")
+"""The command a Procfile platform runs: `python app.py`, with the port in `PORT`."""
 
 
 def two_free_ports() -> tuple[int, int]:

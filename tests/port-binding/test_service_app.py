@@ -1,14 +1,12 @@
 """Proofs for Factor VII: one app as another app's backing service, reached through config."""
 
-import sys
-import time
-from pathlib import Path
-
 import pytest
 import requests
 
 from proven import claim
+from proven.processes import script_command
 from proven.services import free_port
+from proven.waiting import poll
 
 # The bad twin calls its greeter on a fixed port (5918): under -n auto, one proof at a time.
 pytestmark = pytest.mark.lock("port-5918")
@@ -16,22 +14,22 @@ pytestmark = pytest.mark.lock("port-5918")
 GREETER = "port-binding/port/good"
 EXAMPLE = "port-binding/service-app"
 
-
-def serve_itself(example: Path, port: int) -> list[str]:
-    """The command a Procfile platform runs: `python app.py`, with the port in `PORT`."""
-    return [sys.executable, str(example / "app.py")]
+serve_itself = script_command("app.py")
+"""The command a Procfile platform runs: `python app.py`, with the port in `PORT`."""
 
 
 def url_of(listening: str) -> str:
     """The URL of a greeting service that said "listening at 0.0.0.0:PORT", once it greets."""
     url = f"http://127.0.0.1:{listening.rsplit(':', 1)[1]}"
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
+
+    def greets() -> bool:
         try:
             requests.get(f"{url}/hello", params={"name": "Ada"}, timeout=5)
-            break
         except requests.RequestException:
-            time.sleep(0.05)
+            return False
+        return True
+
+    poll(greets, timeout=20)
     return url
 
 
