@@ -25,7 +25,7 @@ import requests
 from proven.check.target import TOKEN, Request, Target, new_token
 from proven.cluster import RoundRobin
 from proven.hygiene import remove_leftovers
-from proven.processes import AppFailedToStart, AppProcess, CommandBuilder
+from proven.processes import AppFailedToStart, AppProcess, CommandBuilder, close_all
 from proven.services import free_port
 from proven.traffic import crash_under_traffic
 from proven.waiting import poll
@@ -214,12 +214,9 @@ class Runner:
 
     def close(self) -> None:
         """Stop every copy, delete its folder and kill what it left running there."""
-        for app in self.apps:
-            if not app.starts:
-                app.close()
-                continue
-            folder, pid = str(app.disk.parent), app.pid
-            app.close()
+        started = [(str(app.disk.parent), app.pid) for app in self.apps if app.starts]
+        close_all(self.apps)
+        for folder, pid in started:
             remove_leftovers([folder], root_pid=pid)
         self.apps.clear()
 
@@ -459,7 +456,7 @@ def kill_9_keeps_writes(runner: Runner) -> Result:
         written.append({})
         return client.write(app, written[-1])
 
-    crash = crash_under_traffic(app, send, seconds=0.4)
+    crash = crash_under_traffic(app, send, seconds=0.3)
     acknowledged = [
         (values, sent)
         for values, sent in zip(written, crash.traffic.sent, strict=False)
@@ -487,7 +484,7 @@ def kill_9_keeps_writes(runner: Runner) -> Result:
     return Result("kill-9-keeps-writes", PASS if ok else FAIL, observed, numbers)
 
 
-def sigterm_drains(runner: Runner, in_flight: int = 2, settle: float = 0.5) -> Result:
+def sigterm_drains(runner: Runner, in_flight: int = 1, settle: float = 0.5) -> Result:
     """IX: on SIGTERM, requests in flight complete and the process exits within the grace period.
 
     With a slow request (`--slow`), `in_flight` of them are sent and given
