@@ -114,14 +114,14 @@ def answers(url: str) -> bool:
     return True
 
 
-def first_line(text: str) -> str:
-    """The last non-empty line a process printed, shortened: what a failure shows.
+def last_line(text: str) -> str:
+    r"""The last non-empty line a process printed, shortened: what a failure shows.
 
     Example:
         ```python
-        from proven.check.checks import first_line
+        from proven.check.checks import last_line
 
-        assert first_line("Starting\\nREDIS_URL must be set\\n\\n") == "REDIS_URL must be set"
+        assert last_line("Starting\nREDIS_URL must be set\n\n") == "REDIS_URL must be set"
         ```
     """
     lines = [line.strip() for line in text.splitlines() if line.strip()]
@@ -207,10 +207,10 @@ class Runner:
         except subprocess.TimeoutExpired:
             once.kill()
             raise SetupFailed(
-                f"setup did not exit within 120 s: {first_line(once.output())}"
+                f"setup did not exit within 120 s: {last_line(once.output())}"
             ) from None
         if code != 0:
-            raise SetupFailed(f"setup exited {code}: {first_line(once.output())}")
+            raise SetupFailed(f"setup exited {code}: {last_line(once.output())}")
 
     def close(self) -> None:
         """Stop every copy, delete its folder and kill what it left running there."""
@@ -320,7 +320,7 @@ def _started(app: AppProcess) -> tuple[bool, float, str]:
         gone = "exited with code" in str(error).splitlines()[0]
         code = app.wait_exit(timeout=5)
         how = f"exited {code}" if gone else f"no answer within {app.start_timeout:g} s"
-        return False, time.monotonic() - began, f"{how}: {first_line(app.output())}"
+        return False, time.monotonic() - began, f"{how}: {last_line(app.output())}"
     return True, time.monotonic() - began, ""
 
 
@@ -726,7 +726,7 @@ def run_check(check_id: str, runner: Runner) -> Result:
     try:
         return CHECKS[check_id].run(runner)
     except AppFailedToStart as error:
-        return Result(check_id, FAIL, f"the app did not start: {first_line(str(error))}")
+        return Result(check_id, FAIL, f"the app did not start: {last_line(str(error))}")
     except requests.RequestException as error:
         return Result(check_id, FAIL, f"a request failed: {type(error).__name__}: {error}"[:200])
     finally:

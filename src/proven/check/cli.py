@@ -21,7 +21,7 @@ from proven.services import PostgresServer, RedisServer
 
 EPILOG = """\
 example:
-  python -m proven check --start "gunicorn --bind 127.0.0.1:$PORT app:app" \\
+  python -m proven check --start 'gunicorn --bind 127.0.0.1:$PORT app:app' \\
       --redis --required REDIS_URL --write "POST /items" --body '{"name": "{token}"}' \\
       --read "GET /items" --markdown report.md --json report.json
 

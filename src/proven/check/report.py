@@ -73,7 +73,7 @@ def markdown(results: Sequence[Result], target: Target) -> str:
         )
     return "\n".join(
         [
-            "## proven check",
+            "### proven check",
             "",
             f"Started with `{target.start}`: {summary(results)}.",
             "",

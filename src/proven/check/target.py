@@ -227,7 +227,7 @@ def target_from_mapping(data: Mapping[str, Any], base: Path) -> Target:
 
 
 def read_config(path: Path) -> Target:
-    """A `Target` from a `proven.toml` file; `TargetError` names the file and what is wrong.
+    r"""A `Target` from a `proven.toml` file; `TargetError` names the file and what is wrong.
 
     Example:
         ```python
@@ -238,7 +238,7 @@ def read_config(path: Path) -> Target:
 
         with tempfile.TemporaryDirectory() as folder:
             config = Path(folder, "proven.toml")
-            config.write_text('start = "python app.py"\\nrequired = ["SECRET_KEY"]\\n')
+            config.write_text('start = "python app.py"\nrequired = ["SECRET_KEY"]\n')
             assert read_config(config).required == ("SECRET_KEY",)
         ```
     """
