@@ -102,7 +102,12 @@ def test_every_pair_says_what_the_kit_proves(pair: Scenario):
     """A `[check]` table names the checks its bad twin fails, or why no check sees its lesson."""
     table = pair.check
     where = f"examples/{pair.name}/scenario.toml"
-    assert table, f"{where} has no [check] table: add one at the end of the file (see {__file__})"
+    assert table, (
+        f"{where} has no [check] table: add one at the end of the file, naming the checks "
+        'the bad twin fails (checks = ["binds-port"] and bad_fails = ["binds-port"]), or '
+        'why none can (checks = ["binds-port"] and lesson = "none: <why>"); see '
+        "tests/prove-your-own-app/test_twins.py"
+    )
     unknown = sorted(set(table.get("checks", [])) - set(CHECKS))
     assert not unknown, f"{where}: [check] names unknown checks {unknown}; known: {list(CHECKS)}"
     fails = table.get("bad_fails", [])
