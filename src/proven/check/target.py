@@ -271,14 +271,18 @@ def add_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--start", help='command that serves on $PORT: "gunicorn app:app ..."')
     parser.add_argument("--cwd", type=Path, help="folder of the app's code (default: .)")
     parser.add_argument(
-        "--env", action="append", default=[], metavar="NAME=VALUE", help="repeatable"
+        "--env", action="append", default=[], metavar="NAME=VALUE", help="a setting (repeatable)"
     )
     parser.add_argument(
-        "--required", action="append", default=[], metavar="NAME", help="repeatable"
+        "--required",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a setting it must not start without (repeatable)",
     )
     parser.add_argument("--write", metavar='"POST /items"', help="a request that writes state")
     parser.add_argument("--body", help="its body; {token} is a fresh value per write")
-    parser.add_argument("--content-type", default="application/json")
+    parser.add_argument("--content-type", default="application/json", help="of the body")
     parser.add_argument("--read", metavar='"GET /items"', help="a request that reads it back")
     parser.add_argument("--slow", metavar='"GET /report"', help="a slow request, for SIGTERM")
     parser.add_argument("--setup", help="one-off command run before the app first starts")
@@ -294,7 +298,9 @@ def add_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--start-timeout", type=float, help="seconds to first answer (20)")
     parser.add_argument("--startup-limit", type=float, help="start-up time that fails (10 s)")
     parser.add_argument("--grace", type=float, help="seconds allowed to exit on SIGTERM (30)")
-    parser.add_argument("--check", action="append", default=[], dest="checks", help="repeatable")
+    parser.add_argument(
+        "--check", action="append", default=[], dest="checks", help="run only it (repeatable)"
+    )
 
 
 def target_from_options(options: argparse.Namespace) -> Target:
