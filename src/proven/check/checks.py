@@ -484,7 +484,7 @@ def kill_9_keeps_writes(runner: Runner) -> Result:
     return Result("kill-9-keeps-writes", PASS if ok else FAIL, observed, numbers)
 
 
-def sigterm_drains(runner: Runner, in_flight: int = 1, settle: float = 0.5) -> Result:
+def sigterm_drains(runner: Runner, in_flight: int = 1, settle: float = 1.0) -> Result:
     """IX: on SIGTERM, requests in flight complete and the process exits within the grace period.
 
     With a slow request (`--slow`), `in_flight` of them are sent and given
@@ -512,6 +512,9 @@ def sigterm_drains(runner: Runner, in_flight: int = 1, settle: float = 0.5) -> R
             code = None
             app.kill()
         exited = time.monotonic() - signalled
+    if slow is not None and not waiting:
+        too_fast = f"{slow.label} answered within {settle:g} s, before SIGTERM: name a slower one"
+        return Result("sigterm-drains", NOT_APPLICABLE, too_fast)
     completed = sum(request.exception() is None and request.result().ok for request in waiting)
     numbers = {"in_flight": len(waiting), "completed": completed, "exit_code": code}
     numbers["exit_seconds"] = round(exited, 3)
