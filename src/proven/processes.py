@@ -344,6 +344,10 @@ class AppProcess(GroupProcess):
     prints no `http://127.0.0.1:N` line; by default the port is read from the
     first such line of its output.
 
+    With `copy_code=True` the working directory of each start is instead a
+    fresh copy of the `example` folder, which may hold any app in any
+    language: `proven check` runs a team's own app that way.
+
     Example:
         ```python
         import requests
@@ -368,8 +372,11 @@ class AppProcess(GroupProcess):
         ready_path: str = "/",
         start_timeout: float = 20.0,
         port: int = 0,
+        copy_code: bool = False,
     ) -> None:
-        self.example = resolve_example(example)
+        self.example = Path(example).resolve() if copy_code else resolve_example(example)
+        self.copy_code = copy_code
+        """Whether each start runs in a fresh copy of `example` (any app, not only an `app.py`)."""
         self.env = dict(env or {})
         self.command = command
         self.ready_path = ready_path
@@ -403,7 +410,9 @@ class AppProcess(GroupProcess):
         if self._process is not None and self._process.poll() is None:
             raise RuntimeError("the app is already running; stop it first")
         self.starts += 1
-        (self.disk / "tmp").mkdir(parents=True)
+        if self.copy_code:
+            shutil.copytree(self.example, self.disk, symlinks=True)
+        (self.disk / "tmp").mkdir(parents=True, exist_ok=True)
         swapped = os.environ.get(SWAP_TWINS) == "1"
         services = {k: os.environ[k] for k in SWAP_SERVICE_VARIABLES if swapped and k in os.environ}
         env = {

@@ -1,0 +1,85 @@
+"""`proven check` on an app that is not Flask: notes served by the standard library's wsgiref.
+
+The app (`wsgi-notes/server.py`) binds PORT, stops without it, logs to stderr
+and refuses malformed bodies, but keeps its notes in the process. The kit,
+run as a team runs it (`python -m proven check --config proven.toml`), must
+say exactly that, exit 1, and write both reports. Its Markdown report is the
+sample shown on the page "Prove your own app".
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from proven.paths import TESTS_DIR
+
+APP = TESTS_DIR / "prove-your-own-app" / "wsgi-notes"
+SAMPLE = TESTS_DIR / "prove-your-own-app" / "sample-report.md"
+UPDATE = "UPDATE_KIT_FILES"
+
+EXPECTED = {
+    "binds-port": "pass",
+    "startup-time": "pass",
+    "fails-fast": "pass",
+    "restart-keeps-writes": "fail",
+    "copies-share-writes": "fail",
+    "kill-9-keeps-writes": "fail",
+    "sigterm-drains": "pass",
+    "logs-to-stdout": "pass",
+    "malformed-input": "pass",
+}
+"""What the kit must find: every check passes but the three that need state outside the process."""
+
+
+def outcomes(markdown: str) -> list[str]:
+    """The Result column of a Markdown report, row by row."""
+    return re.findall(r"^\| \[[^]]+\]\([^)]+\) \| [^|]+ \| ([^|]+) \|", markdown, re.MULTILINE)
+
+
+def test_kit_on_a_wsgiref_app(tmp_path: Path):
+    """The command exits 1, and its JSON and Markdown reports hold each check's outcome."""
+    report, data = tmp_path / "report.md", tmp_path / "report.json"
+    ran = subprocess.run(
+        [sys.executable, "-m", "proven", "check", "--config", "proven.toml"]
+        + ["--markdown", str(report), "--json", str(data)],
+        cwd=APP,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert ran.returncode == 1, ran.stdout + ran.stderr
+    found = json.loads(data.read_text())
+    assert found["passed"] is False
+    assert {r["check"]: r["status"] for r in found["results"]} == EXPECTED, ran.stdout
+    kill = next(r for r in found["results"] if r["check"] == "kill-9-keeps-writes")
+    assert kill["numbers"]["lost_before"] == kill["numbers"]["before"] > 0
+    site = "https://twelve-factor-proven.netlify.app/"
+    assert all(result["url"].startswith(site) for result in found["results"])
+    written = report.read_text()
+    assert outcomes(written) == [{"pass": "pass", "fail": "**FAIL**"}[s] for s in EXPECTED.values()]
+    if os.environ.get(UPDATE) == "1":
+        SAMPLE.write_text(written)
+    command = f"{UPDATE}=1 .venv/bin/pytest tests/prove-your-own-app"
+    assert SAMPLE.is_file(), f"{SAMPLE} is missing: run {command}"
+    assert outcomes(SAMPLE.read_text()) == outcomes(written), f"{SAMPLE} is stale: run {command}"
+
+
+def test_kit_refuses_what_it_cannot_run(tmp_path: Path):
+    """Without a start command, or with an unknown check, it exits 2 and says what is missing."""
+    for args, said in (
+        (["--write", "POST /notes"], "say how to start the app"),
+        (["--start", "python3 server.py", "--check", "no-such-check"], "no check named"),
+    ):
+        ran = subprocess.run(
+            [sys.executable, "-m", "proven", "check", *args],
+            cwd=APP,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert ran.returncode == 2 and said in ran.stderr, ran.stderr
