@@ -70,6 +70,12 @@ endpoints = ["GET /"]
 [env]
 # {TODO}: the environment both twins need, NAME = "value"; "{{redis_url}}" or
 # "{{database_url}}" for a backing service, and then a [soak] table below.
+
+[check]
+# {TODO}: what `proven check` runs on the twins: checks = ["..."] and the ones the bad
+# twin fails, bad_fails = ["..."], or lesson = "none: why no check can see the lesson".
+checks = []
+lesson = "none: {TODO}"
 """
 
 PROOF = '''"""{todo}: what the proofs in this file compare, in one line."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shlex
 import sys
 from pathlib import Path
 from typing import Any
@@ -63,9 +64,15 @@ def expected(pair: Scenario, twin: str) -> dict[str, str]:
 def target_for(pair: Scenario, twin: str, values: dict[str, str]) -> Target:
     """The twin as `proven check` sees it: its folder, start command and environment."""
     table = {key: value for key, value in pair.check.items() if key not in KIT_KEYS}
-    for key in ("start", "setup"):
-        table[key] = per_twin(table.get(key), twin)
-    table["start"] = table["start"] or DEFAULT_START
+    table["start"] = per_twin(table.get("start"), twin) or DEFAULT_START
+    # The pair's own set-up command (scenario.toml's `setup`) unless the table says otherwise
+    # for a twin (`setup = { bad = false }`: that twin does without).
+    setup = per_twin(table.get("setup", True), twin)
+    table["setup"] = None
+    if setup is True and pair.setup:
+        table["setup"] = shlex.join(pair.setup_command(Path("."), 0))
+    elif isinstance(setup, str):
+        table["setup"] = setup
     unfilled = {name: "" for name in pair.placeholders() - {"examples"}}
     env = {**pair.environment({**unfilled, **values}), **table.get("env", {})}
     # The twins' servers (gunicorn, flask, python) are the ones of this test run's venv.
