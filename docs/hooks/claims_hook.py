@@ -86,6 +86,11 @@ def render_observation(found: Claim) -> str:
 </div>"""
 
 
+def _line_ranges(found: Claim) -> str:
+    """The proof's shown lines as `pymdownx.snippets` takes them: `12:12,14:15,17:40`."""
+    return ",".join(f"{first}:{last}" for first, last in found.shown_lines)
+
+
 def render_claim(found: Claim) -> str:
     """The Markdown that shows one claim with its proof."""
     return f"""
@@ -100,7 +105,7 @@ def render_claim(found: Claim) -> str:
 ??? example "The proof: `{found.test}`"
 
     ```python title="{found.path.as_posix()}"
-    --8<-- "{found.path.as_posix()}:{found.first_line}:{found.last_line}"
+    --8<-- "{found.path.as_posix()}:{_line_ranges(found)}"
     ```
 
 Run just this proof: `pytest "{found.node_id}"`

@@ -71,6 +71,9 @@ class Claim:
     first_line: int
     """First line of the proof (its decorators included), 1-based."""
     last_line: int
+    shown_lines: tuple[tuple[int, int], ...] = ()
+    """The (first, last) line ranges the page shows of the proof: all of it but the
+    `claim` decorator and the docstring, which the page shows as the claim and its summary."""
 
     @property
     def node_id(self) -> str:
@@ -93,6 +96,19 @@ def _claim_arguments(decorator: ast.expr) -> tuple[str, str] | None:
     ):
         raise ValueError(f"line {decorator.lineno}: claim() takes two string literals, id and text")
     return values[0].value, values[1].value
+
+
+def _shown_lines(node: ast.FunctionDef, claim_decorator: ast.expr) -> tuple[tuple[int, int], ...]:
+    """The proof's line ranges without its `claim` decorator and its docstring."""
+    others = [d for d in node.decorator_list if d is not claim_decorator]
+    ranges = [(d.lineno, d.end_lineno or d.lineno) for d in others]
+    body = node.body
+    has_docstring = ast.get_docstring(node) is not None and len(body) > 1
+    code_start = body[1].lineno if has_docstring else body[0].lineno
+    signature_end = (body[0].lineno if has_docstring else code_start) - 1
+    ranges.append((node.lineno, max(node.lineno, signature_end)))
+    ranges.append((code_start, node.end_lineno or code_start))
+    return tuple(ranges)
 
 
 def claims_in_file(path: Path, root: Path) -> list[Claim]:
@@ -126,6 +142,7 @@ def claims_in_file(path: Path, root: Path) -> list[Claim]:
                     summary=ast.get_docstring(node) or "",
                     first_line=min(d.lineno for d in node.decorator_list),
                     last_line=node.end_lineno or node.lineno,
+                    shown_lines=_shown_lines(node, decorator),
                 )
             )
     return found
