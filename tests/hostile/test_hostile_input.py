@@ -15,7 +15,8 @@ normal request and has logged no traceback.
 What is attacked is declared by each pair, in its `scenario.toml`: the good
 twin's `endpoints` (a test fails until that list matches the app's routes), its
 `[env]` and its `setup` command. A placeholder `{name}` in `[env]` is filled
-from the fixture of that name (`conftest.py`), `{secret}` with a fresh secret.
+from the class-scoped fixture of that name (`conftest.py`), `{secret}` with a
+fresh secret. The tests of one pair share one running good twin, set up once.
 A pair that cannot usefully be attacked says why in its `[hostile]` table:
 `skip = "why"`. No test here lists examples.
 """
@@ -29,6 +30,7 @@ import secrets
 import socket
 import subprocess
 import sys
+from collections.abc import Iterator
 from urllib.parse import quote
 
 import pytest
@@ -36,7 +38,7 @@ import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from proven import run_to_exit
+from proven import AppProcess, run_to_exit
 from proven.scenarios import FILE_NAME, Scenario, scenarios
 
 SCENARIOS = scenarios()
@@ -76,7 +78,7 @@ def environment(scenario: Scenario, request: pytest.FixtureRequest) -> dict[str,
         except pytest.FixtureLookupError:
             pytest.fail(
                 f"{where(scenario)} names {{{name}}} in [env]: add a fixture "
-                f"`{name}` that gives its value to tests/hostile/conftest.py",
+                f'`{name}` that gives its value, with scope="class", to tests/hostile/conftest.py',
                 pytrace=False,
             )
     return scenario.environment(values)
@@ -338,84 +340,93 @@ def test_every_left_out_example_says_why():
     assert not wrong, "\n".join(wrong)
 
 
-@pytest.mark.parametrize("scenario", ATTACKED)
-def test_declared_endpoints_are_the_apps_routes(scenario: Scenario, request: pytest.FixtureRequest):
-    """The declared endpoints match the routes the app really has, so none escapes the attack."""
-    show_routes = (
-        "from app import app\n"
-        "for rule in app.url_map.iter_rules():\n"
-        "    for method in sorted(rule.methods - {'HEAD', 'OPTIONS'}):\n"
-        "        if rule.endpoint != 'static': print(method, rule.rule)\n"
-    )
-    # No __pycache__ left in the example: proofs copy and search its folder.
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "PYTHONDONTWRITEBYTECODE": "1",
-        **environment(scenario, request),
-    }
-    routes = subprocess.run(
-        [sys.executable, "-c", show_routes],
-        cwd=scenario.folder / "good",
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=True,
-    ).stdout.split("\n")
-    assert sorted(filter(None, routes)) == sorted(scenario.endpoints), where(scenario)
+@pytest.fixture(scope="class")
+def target(scenario: Scenario, request: pytest.FixtureRequest) -> Iterator[AppProcess]:
+    """The pair's good twin, running: its one-off setup command run first, if it has one.
 
-
-def start_target(scenario: Scenario, start_app, request: pytest.FixtureRequest):
-    """Run the pair's one-off setup command, if any, then start the good twin."""
+    One process per pair serves every attack on it, so the last check of each
+    test (still serving, no traceback, no worker restarted) covers the attacks
+    of the tests before it too.
+    """
     env = environment(scenario, request)
     if scenario.setup:
         done = run_to_exit(scenario.twin("good"), env=env, command=scenario.setup_command)
         assert done.code == 0, done.output
-    return start_app(scenario.twin("good"), env=env)
+    app = AppProcess(scenario.twin("good"), env=env)
+    try:
+        yield app.start()
+    finally:
+        app.close()
 
 
-@pytest.mark.parametrize("scenario", ATTACKED)
-def test_hostile_requests_get_short_4xx_never_5xx(scenario, start_app, request):
-    """Send known-nasty bodies, then 100 generated requests: all below 500, short, trace-free."""
-    app = start_target(scenario, start_app, request)
-    seen: dict[int, int] = {}
+@pytest.mark.parametrize("scenario", ATTACKED, scope="class")
+class TestAttack:
+    """The attacks on one pair's good twin, which all share one running process (`target`)."""
 
-    def answers_without_error(sent: dict) -> None:
-        path = sent.pop("path")
-        answer = requests.request(url=app.url + path, timeout=30, **sent)
-        seen[answer.status_code] = seen.get(answer.status_code, 0) + 1
-        echoed = max((len(value) for value in sent["headers"].values()), default=0)
-        check_answer(answer.status_code, answer.content, {"path": path, **sent}, echoed)
+    def test_declared_endpoints_are_the_apps_routes(
+        self, scenario: Scenario, request: pytest.FixtureRequest
+    ):
+        """The declared endpoints match the app's real routes, so none escapes the attack."""
+        show_routes = (
+            "from app import app\n"
+            "for rule in app.url_map.iter_rules():\n"
+            "    for method in sorted(rule.methods - {'HEAD', 'OPTIONS'}):\n"
+            "        if rule.endpoint != 'static': print(method, rule.rule)\n"
+        )
+        # No __pycache__ left in the example: proofs copy and search its folder.
+        env = {
+            "PATH": os.environ.get("PATH", ""),
+            "PYTHONDONTWRITEBYTECODE": "1",
+            **environment(scenario, request),
+        }
+        routes = subprocess.run(
+            [sys.executable, "-c", show_routes],
+            cwd=scenario.folder / "good",
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=True,
+        ).stdout.split("\n")
+        assert sorted(filter(None, routes)) == sorted(scenario.endpoints), where(scenario)
 
-    for endpoint in scenario.endpoints:  # every known-nasty body on every endpoint, always
-        method, template = endpoint.split(" ", 1)
-        for payload in HUGE_PAYLOADS:
-            for content_type in ("application/json", "text/csv"):
-                headers = {"Content-Type": content_type}
-                path = PARAM.sub("x", template)
-                answers_without_error(
-                    {"method": method, "path": path, "headers": headers, "data": brief(payload)}
-                )
-    HOSTILE(given(hostile_requests(scenario.endpoints))(answers_without_error))()
-    print(f"{scenario.twin('good')}: answers by status {dict(sorted(seen.items()))}")
-    assert any(400 <= status < 500 for status in seen)
-    check_still_serving(app, scenario, workers_booted=1)
+    def test_hostile_requests_get_short_4xx_never_5xx(self, scenario: Scenario, target: AppProcess):
+        """Known-nasty bodies, then 100 generated requests: all below 500, short, trace-free."""
+        seen: dict[int, int] = {}
 
+        def answers_without_error(sent: dict) -> None:
+            path = sent.pop("path")
+            answer = requests.request(url=target.url + path, timeout=30, **sent)
+            seen[answer.status_code] = seen.get(answer.status_code, 0) + 1
+            echoed = max((len(value) for value in sent["headers"].values()), default=0)
+            check_answer(answer.status_code, answer.content, {"path": path, **sent}, echoed)
 
-@pytest.mark.parametrize("scenario", ATTACKED)
-def test_raw_bytes_never_get_a_5xx(scenario, start_app, request):
-    """Send 100 byte strings that are not valid HTTP; none gets a 5xx and the process stays up."""
-    app = start_target(scenario, start_app, request)
-    seen: dict[int | None, int] = {}
+        for endpoint in scenario.endpoints:  # every known-nasty body on every endpoint, always
+            method, template = endpoint.split(" ", 1)
+            for payload in HUGE_PAYLOADS:
+                for content_type in ("application/json", "text/csv"):
+                    headers = {"Content-Type": content_type}
+                    path = PARAM.sub("x", template)
+                    answers_without_error(
+                        {"method": method, "path": path, "headers": headers, "data": brief(payload)}
+                    )
+        HOSTILE(given(hostile_requests(scenario.endpoints))(answers_without_error))()
+        print(f"{scenario.twin('good')}: answers by status {dict(sorted(seen.items()))}")
+        assert any(400 <= status < 500 for status in seen)
+        check_still_serving(target, scenario, workers_booted=1)
 
-    @HOSTILE
-    @given(raw_requests(scenario.endpoints))
-    def answers_without_error(payload: bytes) -> None:
-        status, body = send_raw(app.port, payload)
-        seen[status] = seen.get(status, 0) + 1
-        if status is not None:
-            check_answer(status, body, payload, echoed=len(payload))
+    def test_raw_bytes_never_get_a_5xx(self, scenario: Scenario, target: AppProcess):
+        """100 byte strings that are not valid HTTP: none gets a 5xx, the process stays up."""
+        seen: dict[int | None, int] = {}
 
-    answers_without_error()
-    print(f"{scenario.twin('good')}: raw answers by status {seen}")
-    check_still_serving(app, scenario, workers_booted=1)
+        @HOSTILE
+        @given(raw_requests(scenario.endpoints))
+        def answers_without_error(payload: bytes) -> None:
+            status, body = send_raw(target.port, payload)
+            seen[status] = seen.get(status, 0) + 1
+            if status is not None:
+                check_answer(status, body, payload, echoed=len(payload))
+
+        answers_without_error()
+        print(f"{scenario.twin('good')}: raw answers by status {seen}")
+        check_still_serving(target, scenario, workers_booted=1)

@@ -91,8 +91,25 @@ def open_page(browser, base_url: str, *, width: int = 1280, **context_options):
 
 
 def settle(page) -> None:
-    """Wait until the page and everything it fetches are done (the network is idle)."""
+    """Wait until the page and everything it fetches are done (the network is idle).
+
+    Playwright calls the network idle after 500 ms without a request: the
+    checks that nothing more is fetched (search, above all) need that window.
+    """
     page.wait_for_load_state("networkidle")
+
+
+def laid_out(page) -> None:
+    """Wait until the page has loaded, its fonts are ready and it has painted twice.
+
+    Enough for checks of what the page shows (its width, its colours), which
+    need no quiet network window.
+    """
+    page.wait_for_load_state("load")
+    page.evaluate(
+        "document.fonts.ready.then(() => new Promise(done =>"
+        " requestAnimationFrame(() => requestAnimationFrame(done))))"
+    )
 
 
 def is_search(path: str) -> bool:
@@ -139,7 +156,7 @@ def test_nothing_scrolls_sideways_on_a_phone(browser, netlify, path):
     context, page, _ = open_page(browser, netlify.url, width=375, is_mobile=True, has_touch=True)
     try:
         page.goto(path)
-        settle(page)
+        laid_out(page)
         width = page.evaluate(
             "Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)"
         )
@@ -295,7 +312,7 @@ def test_dark_scheme_is_accessible(browser, netlify, path):
     context, page, visit = open_page(browser, netlify.url, color_scheme="dark")
     try:
         page.goto(path)
-        settle(page)
+        laid_out(page)
         assert page.evaluate("document.body.dataset.mdColorScheme") == "slate"
         results = axe_module.Axe().run(page)
         serious = [

@@ -19,9 +19,11 @@ have one; no test here lists examples.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
-from proven import PostgresServer, run_to_exit
+from proven import AppProcess, PostgresServer, run_to_exit
 from proven.scenarios import FILE_NAME, Scenario, ScenarioError, scenarios
 from proven.soak import SERVICES, Stateful, soak
 
@@ -100,17 +102,30 @@ def set_up(scenario: Scenario, twin: str, env: dict[str, str]) -> None:
     assert done.code == 0, done.output
 
 
+def start_side_by_side(start_app, example: str, env: dict[str, str]) -> list[AppProcess]:
+    """Start the `COPIES` copies of `example` at once, each waiting for its own to answer."""
+    with ThreadPoolExecutor(max_workers=COPIES) as pool:
+        return list(pool.map(lambda _: start_app(example, env=env), range(COPIES)))
+
+
+def kill_all(apps: list[AppProcess]) -> None:
+    """Kill the copies once the run is read back: a graceful stop would check nothing more."""
+    for app in apps:
+        app.kill()
+
+
 @pytest.mark.parametrize("scenario", SOAKED)
 def test_good_twin_loses_no_acknowledged_write(
-    scenario, start_copies, backing_service, soak_budget, keep_report
+    scenario, start_app, backing_service, soak_budget, keep_report
 ):
     """Soak the good twin: no acknowledged write lost, no 5xx outside a recovery window."""
     stateful = Stateful.from_scenario(scenario)
     service = backing_service(stateful)
     set_up(scenario, "good", stateful.env(service.url))
-    cluster = start_copies(scenario.twin("good"), count=COPIES, env=stateful.env(service.url))
+    apps = start_side_by_side(start_app, scenario.twin("good"), stateful.env(service.url))
 
-    report = keep_report(soak(stateful, cluster.apps, service, kills=KILLS, **soak_budget))
+    report = keep_report(soak(stateful, apps, service, kills=KILLS, **soak_budget))
+    kill_all(apps)
 
     assert report.kills == KILLS and report.service_restarts == 1
     assert report.acknowledged > 0
@@ -121,14 +136,15 @@ def test_good_twin_loses_no_acknowledged_write(
 
 @pytest.mark.parametrize("scenario", SOAKED)
 def test_bad_twin_losses_are_measured(
-    scenario, start_copies, backing_service, soak_budget, keep_report
+    scenario, start_app, backing_service, soak_budget, keep_report
 ):
     """Soak the bad twin the same way and report what it lost (it is expected to lose)."""
     stateful = Stateful.from_scenario(scenario)
     service = backing_service(stateful)
     set_up(scenario, "bad", stateful.env(service.url))
-    cluster = start_copies(scenario.twin("bad"), count=COPIES, env=stateful.env(service.url))
+    apps = start_side_by_side(start_app, scenario.twin("bad"), stateful.env(service.url))
 
-    report = keep_report(soak(stateful, cluster.apps, service, kills=KILLS, **soak_budget))
+    report = keep_report(soak(stateful, apps, service, kills=KILLS, **soak_budget))
+    kill_all(apps)
 
     assert report.kills == KILLS and report.acknowledged > 0
