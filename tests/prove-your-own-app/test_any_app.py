@@ -10,17 +10,18 @@ sample shown on the page "Prove your own app".
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from proven.observations import UPDATE_OPTION
 from proven.paths import TESTS_DIR
 
 APP = TESTS_DIR / "prove-your-own-app" / "wsgi-notes"
 SAMPLE = TESTS_DIR / "prove-your-own-app" / "sample-report.md"
-UPDATE = "UPDATE_KIT_FILES"
 
 EXPECTED = {
     "binds-port": "pass",
@@ -41,7 +42,7 @@ def outcomes(markdown: str) -> list[str]:
     return re.findall(r"^\| \[[^]]+\]\([^)]+\) \| [^|]+ \| ([^|]+) \|", markdown, re.MULTILINE)
 
 
-def test_kit_on_a_wsgiref_app(tmp_path: Path):
+def test_kit_on_a_wsgiref_app(tmp_path: Path, pytestconfig: pytest.Config):
     """The command exits 1, and its JSON and Markdown reports hold each check's outcome."""
     report, data = tmp_path / "report.md", tmp_path / "report.json"
     ran = subprocess.run(
@@ -62,9 +63,9 @@ def test_kit_on_a_wsgiref_app(tmp_path: Path):
     assert all(result["url"].startswith(site) for result in found["results"])
     written = report.read_text()
     assert outcomes(written) == [{"pass": "pass", "fail": "**FAIL**"}[s] for s in EXPECTED.values()]
-    if os.environ.get(UPDATE) == "1":
+    if pytestconfig.getoption(UPDATE_OPTION):
         SAMPLE.write_text(written)
-    command = f"{UPDATE}=1 .venv/bin/pytest tests/prove-your-own-app"
+    command = f".venv/bin/pytest tests/prove-your-own-app {UPDATE_OPTION}"
     assert SAMPLE.is_file(), f"{SAMPLE} is missing: run {command}"
     assert outcomes(SAMPLE.read_text()) == outcomes(written), f"{SAMPLE} is stale: run {command}"
 
