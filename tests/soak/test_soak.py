@@ -25,7 +25,7 @@ import pytest
 
 from proven import AppProcess, PostgresServer, run_to_exit
 from proven.scenarios import FILE_NAME, Scenario, ScenarioError, scenarios
-from proven.soak import SERVICES, Stateful, soak
+from proven.soak import SERVICES, SoakReport, Stateful, soak
 
 pytestmark = pytest.mark.soak
 
@@ -114,18 +114,27 @@ def kill_all(apps: list[AppProcess]) -> None:
         app.kill()
 
 
-@pytest.mark.parametrize("scenario", SOAKED)
-def test_good_twin_loses_no_acknowledged_write(
-    scenario, start_app, backing_service, soak_budget, keep_report
-):
-    """Soak the good twin: no acknowledged write lost, no 5xx outside a recovery window."""
-    stateful = Stateful.from_scenario(scenario)
-    service = backing_service(stateful)
-    set_up(scenario, "good", stateful.env(service.url))
-    apps = start_side_by_side(start_app, scenario.twin("good"), stateful.env(service.url))
+@pytest.fixture
+def soak_twin(start_app, backing_service, soak_budget, keep_report):
+    """Soak one twin of a pair: its service, its set-up, `COPIES` copies, kills; the report."""
 
-    report = keep_report(soak(stateful, apps, service, kills=KILLS, **soak_budget))
-    kill_all(apps)
+    def run(scenario: Scenario, twin: str) -> SoakReport:
+        stateful = Stateful.from_scenario(scenario)
+        service = backing_service(stateful)
+        env = stateful.env(service.url)
+        set_up(scenario, twin, env)
+        apps = start_side_by_side(start_app, scenario.twin(twin), env)
+        report = keep_report(soak(stateful, apps, service, kills=KILLS, **soak_budget))
+        kill_all(apps)
+        return report
+
+    return run
+
+
+@pytest.mark.parametrize("scenario", SOAKED)
+def test_good_twin_loses_no_acknowledged_write(scenario, soak_twin):
+    """Soak the good twin: no acknowledged write lost, no 5xx outside a recovery window."""
+    report = soak_twin(scenario, "good")
 
     assert report.kills == KILLS and report.service_restarts == 1
     assert report.acknowledged > 0
@@ -135,16 +144,8 @@ def test_good_twin_loses_no_acknowledged_write(
 
 
 @pytest.mark.parametrize("scenario", SOAKED)
-def test_bad_twin_losses_are_measured(
-    scenario, start_app, backing_service, soak_budget, keep_report
-):
+def test_bad_twin_losses_are_measured(scenario, soak_twin):
     """Soak the bad twin the same way and report what it lost (it is expected to lose)."""
-    stateful = Stateful.from_scenario(scenario)
-    service = backing_service(stateful)
-    set_up(scenario, "bad", stateful.env(service.url))
-    apps = start_side_by_side(start_app, scenario.twin("bad"), stateful.env(service.url))
-
-    report = keep_report(soak(stateful, apps, service, kills=KILLS, **soak_budget))
-    kill_all(apps)
+    report = soak_twin(scenario, "bad")
 
     assert report.kills == KILLS and report.acknowledged > 0
