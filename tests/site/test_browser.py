@@ -208,7 +208,18 @@ def sticky_sessions_results(page) -> list[str]:
     search.press_sequentially("sticky sessions", delay=20)
     results = page.locator(".md-search-result__item a")
     results.first.wait_for(timeout=15_000)
-    return [results.nth(i).get_attribute("href") for i in range(results.count())]
+    # Material re-renders the list as each typed letter's query comes back: read the
+    # links in one call, and only once two reads a moment apart agree.
+    listed: list[list[str]] = [[]]
+
+    def settled() -> bool:
+        hrefs = results.evaluate_all("links => links.map(a => a.getAttribute('href'))")
+        stable = bool(hrefs) and hrefs == listed[-1]
+        listed.append(hrefs)
+        return stable
+
+    assert poll(settled, interval=0.25), f"the results kept changing: {listed[-2:]}"
+    return listed[-1]
 
 
 def test_search_finds_sticky_sessions(browser, netlify):
