@@ -46,6 +46,12 @@ class Visit:
     failed: list[str] = field(default_factory=list)
     offsite: list[str] = field(default_factory=list)
 
+    def clear(self) -> None:
+        """Forget what earlier pages did, before a shared tab loads the next one."""
+        self.errors.clear()
+        self.failed.clear()
+        self.offsite.clear()
+
 
 def open_page(browser, base_url: str, *, width: int = 1280, **context_options):
     """A fresh context and page that record errors, failures and off-site requests."""
@@ -122,47 +128,67 @@ def search_fetched(netlify, since: int) -> list[str]:
     return [path for path, _, _ in netlify.requests[since:] if is_search(path)]
 
 
-@pytest.mark.parametrize("path", [*PAGES, MISSING_PAGE])
-def test_page_loads_cleanly(browser, netlify, path):
-    """No console error, no failed or off-site request, no CSP violation, no serious axe finding."""
+@pytest.fixture(scope="module")
+def desktop_tab(browser, netlify):
+    """One desktop tab that the page-by-page checks load every page in, one after another.
+
+    Each check looks at what one page load does, and a full navigation starts
+    the page afresh (its scripts, its init script); routing every request turns
+    off the HTTP cache, so each load fetches all it needs, as a first visit does.
+    A new context per page would cost Chromium a new renderer process: about
+    0.7 s of CPU a page.
+    """
     context, page, visit = open_page(browser, netlify.url)
-    try:
-        start = len(netlify.requests)
-        answer = page.goto(path)
-        settle(page)
-        assert answer is not None
-        assert answer.status == (404 if path == MISSING_PAGE else 200)
-        assert search_fetched(netlify, start) == [], f"{path}: search loaded before it was asked"
-        csp = page.evaluate("window.__cspViolations")
-        assert csp == [], f"{path}: Content-Security-Policy violations"
-        assert visit.offsite == [], f"{path}: requests off 127.0.0.1"
-        assert visit.failed == [], f"{path}: failed requests"
-        assert visit.errors == [], f"{path}: console errors"
-        results = axe_module.Axe().run(page)
-        serious = [
-            f"{v['id']} ({v['impact']}): {v['help']} at "
-            + ", ".join(n["target"][0] for n in v["nodes"][:3])
-            for v in results.response["violations"]
-            if v["impact"] in SERIOUS
-        ]
-        assert not serious, f"{path}: accessibility violations:\n" + "\n".join(serious)
-    finally:
-        context.close()
+    yield page, visit
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def phone_tab(browser, netlify):
+    """One tab on a 375 px touch screen, shared like `desktop_tab`."""
+    context, page, visit = open_page(
+        browser, netlify.url, width=375, is_mobile=True, has_touch=True
+    )
+    yield page, visit
+    context.close()
 
 
 @pytest.mark.parametrize("path", [*PAGES, MISSING_PAGE])
-def test_nothing_scrolls_sideways_on_a_phone(browser, netlify, path):
+def test_page_loads_cleanly(desktop_tab, netlify, path):
+    """No console error, no failed or off-site request, no CSP violation, no serious axe finding."""
+    page, visit = desktop_tab
+    visit.clear()
+    start = len(netlify.requests)
+    answer = page.goto(path)
+    settle(page)
+    assert answer is not None
+    assert answer.status == (404 if path == MISSING_PAGE else 200)
+    assert search_fetched(netlify, start) == [], f"{path}: search loaded before it was asked"
+    csp = page.evaluate("window.__cspViolations")
+    assert csp == [], f"{path}: Content-Security-Policy violations"
+    assert visit.offsite == [], f"{path}: requests off 127.0.0.1"
+    assert visit.failed == [], f"{path}: failed requests"
+    assert visit.errors == [], f"{path}: console errors"
+    results = axe_module.Axe().run(page)
+    serious = [
+        f"{v['id']} ({v['impact']}): {v['help']} at "
+        + ", ".join(n["target"][0] for n in v["nodes"][:3])
+        for v in results.response["violations"]
+        if v["impact"] in SERIOUS
+    ]
+    assert not serious, f"{path}: accessibility violations:\n" + "\n".join(serious)
+
+
+@pytest.mark.parametrize("path", [*PAGES, MISSING_PAGE])
+def test_nothing_scrolls_sideways_on_a_phone(phone_tab, path):
     """At 375 px wide the page is no wider than the screen (code blocks scroll inside)."""
-    context, page, _ = open_page(browser, netlify.url, width=375, is_mobile=True, has_touch=True)
-    try:
-        page.goto(path)
-        laid_out(page)
-        width = page.evaluate(
-            "Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)"
-        )
-        assert width <= 375, f"{path} is {width} px wide at 375 px"
-    finally:
-        context.close()
+    page, _ = phone_tab
+    page.goto(path)
+    laid_out(page)
+    width = page.evaluate(
+        "Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)"
+    )
+    assert width <= 375, f"{path} is {width} px wide at 375 px"
 
 
 def test_linked_tabs_switch_together(browser, netlify):
