@@ -16,7 +16,7 @@ From the project root:
 It runs the proofs of every file that names a selected pair (`"<slug>/<scenario>"`)
 and, for a page named on the command line, every proof of that page: first as they
 are (each must pass: a proof that fails both ways shows nothing), then with the
-twins swapped, each run on every core (`-n auto`). It exits 1 if a proof fails
+twins swapped, each run on every core (three workers a core). It exits 1 if a proof fails
 unswapped or still passes swapped, or if a selected pair has no proof that names
 it. `--skip-unswapped` leaves out the first run when the proofs have just passed
 (`.ci/run` runs the check right after the README's test command). A proof that
@@ -53,6 +53,9 @@ RESULTS = "PROOF_SWAP_RESULTS"
 """Where the pytest plugin half of this file writes one JSON line per test phase."""
 
 START_FAILURES = ("AppFailedToStart",)
+
+WORKERS_PER_CORE = 3
+"""Test workers per core for the check's runs (the suite's `-n auto` starts fewer)."""
 
 
 def count(number: int, noun: str) -> str:
@@ -166,7 +169,11 @@ def run_proofs(
     if swapped:
         env[SWAP_TWINS] = "1"
     argv = [sys.executable, "-m", "pytest", "-p", "tools.swap_check", "-p", "no:cacheprovider"]
-    workers = "auto" if len(proofs) > 2 else "0"  # starting workers costs more than it saves
+    # Swapped, most proofs wait out a time-out for what their good twin never does: many
+    # workers per core overlap the waits. For one or two proofs, workers cost more than
+    # they save.
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    workers = str(min(len(proofs), WORKERS_PER_CORE * (cores or 1))) if len(proofs) > 2 else "0"
     argv += ["-n", workers, "-q", "--tb=line", "-rN", *sorted({proof.node_id for proof in proofs})]
     with log.open("w") as out:
         code = subprocess.run(

@@ -198,6 +198,25 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="store what each passing proof observed, for claims whose stored observation is "
         "missing or stale (its proof, examples or the harness changed)",
     )
+    parser.addini(
+        WORKERS_PER_CORE,
+        "under -n auto, how many test workers to start for each core (default 1)",
+        default="1",
+    )
+
+
+WORKERS_PER_CORE = "proven_workers_per_core"
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """`-n auto`: `proven_workers_per_core` workers for each core this process may use.
+
+    A proof spends much of its time waiting on the processes it runs (for an
+    answer, an exit, a time-out), so more workers than cores keep the cores busy.
+    """
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, round((cores or 1) * float(config.getini(WORKERS_PER_CORE))))
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -556,6 +556,10 @@ def run_to_exit(
 ) -> Exit:
     """Start an example and wait for it to exit on its own, e.g. on missing config.
 
+    `code` is None when it is still running after `timeout` seconds, or as soon
+    as it answers HTTP on its port: a process that serves has started, and
+    waiting out the time-out would only tell the same thing later.
+
     Example:
         ```python
         from proven import run_to_exit
@@ -568,10 +572,7 @@ def run_to_exit(
     app = AppProcess(example, env=env, command=command)
     try:
         process = app.spawn()
-        try:
-            code: int | None = process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            code = None
+        code = process.returncode if app.outcome(timeout) == "crashed" else None
         app.stop(timeout=5)
         return Exit(code=code, output=app.output())
     finally:

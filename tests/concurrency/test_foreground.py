@@ -38,7 +38,8 @@ def test_manager_restarts_only_a_foreground_server(supervise, observe):
     good = supervise(f"{EXAMPLE}/good")
     wait_for(lambda: serving_pid(bad.url) and serving_pid(good.url))
 
-    wait_for(lambda: bad.status() == "FATAL")
+    # startsecs=1 and startretries=1: supervisord gives up within seconds, or never.
+    wait_for(lambda: bad.status() == "FATAL", timeout=15, what="the manager to give up on bad")
     statuses = {"bad": bad.status(), "good": good.status()}
     copies = {"bad": bad.second_copy(), "good": good.second_copy()}
 
