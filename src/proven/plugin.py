@@ -317,15 +317,6 @@ def pytest_testnodedown(node: object, error: object) -> None:
 # --- Parallel runs: proofs that compare timings run alone; fixed ports one at a time -------
 
 
-LOCKS_VARIABLE = "PROVEN_LOCKS"
-"""A folder for the `alone` and `lock(name)` locks, shared by test runs on one machine.
-
-Unset, each run keeps its locks in its own temporary folder. `.ci/run` runs the
-swap check beside the suite and points both at one folder, so that a proof
-marked `alone` in either run has the machine to itself.
-"""
-
-
 @contextmanager
 def _flock(path: Path, mode: int) -> Iterator[None]:
     import fcntl  # Linux and macOS; only imported under -n auto
@@ -367,9 +358,8 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
     """Under `-n auto`, honour the `alone` and `lock(name)` marks (see `_run_locks`)."""
     if not _is_worker(item.config):
         return (yield)
-    # Each worker's basetemp is a folder of the controller's: one set of locks per run,
-    # unless PROVEN_LOCKS names a folder that runs side by side share (.ci/run).
-    folder = Path(os.environ.get(LOCKS_VARIABLE) or Path(item.config.option.basetemp).parent)
+    # Each worker's basetemp is a folder of the controller's: one set of locks per run.
+    folder = Path(item.config.option.basetemp).parent
     alone = item.get_closest_marker("alone") is not None
     names = [str(mark.args[0]) for mark in item.iter_markers("lock")]
     with _run_locks(folder, alone, names):
