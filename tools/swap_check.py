@@ -169,12 +169,14 @@ def run_proofs(
     if swapped:
         env[SWAP_TWINS] = "1"
     argv = [sys.executable, "-m", "pytest", "-p", "tools.swap_check", "-p", "no:cacheprovider"]
-    # Swapped, most proofs wait out a time-out for what their good twin never does: many
-    # workers per core overlap the waits. For one or two proofs, workers cost more than
-    # they save.
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    workers = str(min(len(proofs), WORKERS_PER_CORE * (cores or 1))) if len(proofs) > 2 else "0"
-    argv += ["-n", workers, "-q", "--tb=line", "-rN", *sorted({proof.node_id for proof in proofs})]
+    # Swapped, most proofs wait out a time-out for what their good twin never does: more
+    # workers per core than the suite's overlap the waits (the plugin's -n auto reads
+    # proven_workers_per_core). For one or two proofs, workers cost more than they save.
+    if len(proofs) > 2:
+        argv += ["-n", "auto", "-o", f"proven_workers_per_core={WORKERS_PER_CORE}"]
+    else:
+        argv += ["-n", "0"]
+    argv += ["-q", "--tb=line", "-rN", *sorted({proof.node_id for proof in proofs})]
     with log.open("w") as out:
         code = subprocess.run(
             argv, cwd=project, env=env, stdout=out, stderr=subprocess.STDOUT

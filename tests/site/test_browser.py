@@ -118,6 +118,17 @@ def laid_out(page) -> None:
     )
 
 
+def serious_axe_findings(page) -> list[str]:
+    """Axe's findings of serious or critical impact on the page, a line each."""
+    results = axe_module.Axe().run(page)
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at "
+        + ", ".join(n["target"][0] for n in v["nodes"][:3])
+        for v in results.response["violations"]
+        if v["impact"] in SERIOUS
+    ]
+
+
 def is_search(path: str) -> bool:
     """Material's search index and search worker (as the site benchmark counts them)."""
     return path.startswith(("/search/", "/assets/javascripts/workers/"))
@@ -169,13 +180,7 @@ def test_page_loads_cleanly(desktop_tab, netlify, path):
     assert visit.offsite == [], f"{path}: requests off 127.0.0.1"
     assert visit.failed == [], f"{path}: failed requests"
     assert visit.errors == [], f"{path}: console errors"
-    results = axe_module.Axe().run(page)
-    serious = [
-        f"{v['id']} ({v['impact']}): {v['help']} at "
-        + ", ".join(n["target"][0] for n in v["nodes"][:3])
-        for v in results.response["violations"]
-        if v["impact"] in SERIOUS
-    ]
+    serious = serious_axe_findings(page)
     assert not serious, f"{path}: accessibility violations:\n" + "\n".join(serious)
 
 
@@ -351,13 +356,7 @@ def test_dark_scheme_is_accessible(browser, netlify, path):
         page.goto(path)
         laid_out(page)
         assert page.evaluate("document.body.dataset.mdColorScheme") == "slate"
-        results = axe_module.Axe().run(page)
-        serious = [
-            f"{v['id']} ({v['impact']}): {v['help']} at "
-            + ", ".join(n["target"][0] for n in v["nodes"][:3])
-            for v in results.response["violations"]
-            if v["impact"] in SERIOUS
-        ]
+        serious = serious_axe_findings(page)
         assert not serious, f"{path} (dark): accessibility violations:\n" + "\n".join(serious)
         assert visit.errors == []
     finally:
