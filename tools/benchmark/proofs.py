@@ -1,5 +1,7 @@
 """Benchmark section: the proofs' running time, start-up of a good example, and its throughput.
 
+- Machine speed: the CPU time of the imports every proof's app does at start,
+  the unit of most of the suite's work; figures of two runs compare only with it.
 - CI and the suite: one run of `.ci/run` as CI runs it (`CI=true`: the short
   soak budget), timed from the outside, with the time of each of its parts as
   it prints them (the README's test command, that is the whole suite on every
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import os
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -232,9 +235,30 @@ def throughput(redis_url: str, rounds: int = 5, seconds: float = 3.0) -> list[Ro
     ]
 
 
+IMPORTS_OF_A_START = "import gunicorn.app.wsgiapp, flask, redis"
+"""What a proof's app imports before it serves: the unit most of the suite's work repeats."""
+
+
+def machine_speed(runs: int = 5) -> list[Row]:
+    """CPU-seconds a fresh Python takes to import gunicorn, Flask and redis (median of `runs`).
+
+    This 2-core machine measured 0.40 and 0.22 CPU-s for it an hour apart, as the
+    host's load changed; the suite's times move with it. Compare figures of two
+    runs only together with this one.
+    """
+    times = []
+    for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        subprocess.run([sys.executable, "-c", IMPORTS_OF_A_START], check=True)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        times.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    what = f"Machine speed: CPU to `{IMPORTS_OF_A_START}` in a fresh Python (median of {runs})"
+    return [(what, f"{statistics.median(times):.2f} CPU-s", "—")]
+
+
 def measure() -> list[Row]:
-    """The rows of this section: start-up, throughput, CI's and the suite's times."""
-    rows: list[Row] = []
+    """The rows of this section: machine speed, start-up, throughput, CI's and the suite's times."""
+    rows: list[Row] = machine_speed()
     with RedisServer() as redis_server:
         rows += start_up(redis_server.url)
         rows += throughput(redis_server.url)
