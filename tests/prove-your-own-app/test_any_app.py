@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from proven.check.checks import NOT_AN_OBJECT
 from proven.observations import UPDATE_OPTION
 from proven.paths import TESTS_DIR
 
@@ -68,6 +69,46 @@ def test_kit_on_a_wsgiref_app(tmp_path: Path, pytestconfig: pytest.Config):
     command = f".venv/bin/pytest tests/prove-your-own-app {UPDATE_OPTION}"
     assert SAMPLE.is_file(), f"{SAMPLE} is missing: run {command}"
     assert outcomes(SAMPLE.read_text()) == outcomes(written), f"{SAMPLE} is stale: run {command}"
+
+
+LENIENT = """\
+import os
+from wsgiref.simple_server import make_server
+
+
+def app(environ, start_response):
+    environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+    start_response("201 Created", [("Content-Type", "application/json")])
+    return [b"{}"]
+
+
+make_server("127.0.0.1", int(os.environ["PORT"]), app).serve_forever()
+"""
+"""An app that answers 201 to any request: it never crashes, and it accepts anything."""
+
+
+def test_kit_fails_an_app_that_accepts_what_is_not_json(tmp_path: Path):
+    """malformed-input fails an app that accepts each of the bodies that are not a JSON object.
+
+    Its twin is the notes app above: it refuses every one of them and passes.
+    """
+    (tmp_path / "server.py").write_text(LENIENT)
+    data = tmp_path / "report.json"
+    ran = subprocess.run(
+        [sys.executable, "-m", "proven", "check", "--start", "python3 server.py"]
+        + ["--write", "POST /notes", "--body", '{"text": "{token}"}']
+        + ["--check", "malformed-input", "--json", str(data)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert ran.returncode == 1, ran.stdout + ran.stderr
+    [result] = json.loads(data.read_text())["results"]
+    assert result["status"] == "fail", result
+    numbers = result["numbers"]
+    assert numbers["not an object"] == len(NOT_AN_OBJECT), result
+    assert numbers["5xx"] == numbers["trace"] == numbers["no answer"] == 0, result
 
 
 def test_kit_refuses_what_it_cannot_run(tmp_path: Path):

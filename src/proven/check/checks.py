@@ -556,12 +556,34 @@ def logs_to_stdout(runner: Runner, requests_sent: int = 3) -> Result:
     return Result("logs-to-stdout", FAIL if new else PASS, observed, numbers)
 
 
-def malformed_bodies(template: Request) -> list[tuple[str, bytes, str]]:
-    """Bodies the write endpoint must refuse with a 4xx: (what, bytes, content type).
+NOT_AN_OBJECT: tuple[tuple[str, bytes], ...] = (
+    ("truncated JSON", b'{"'),
+    ("not JSON", b"this is not JSON"),
+    ("JSON null", b"null"),
+    ("JSON list", b"[1, 2]"),
+    ("nested 10,000 deep", b"[" * 10_000 + b"]" * 10_000),
+    ("invalid UTF-8", b"\xff\xfe\xfa"),
+    ("empty", b""),
+)
+"""Bodies that cannot be a JSON object: a write that takes one must refuse each with a 4xx."""
 
-    Besides bodies that are not JSON at all, each field of a JSON-object
-    template is set in turn to null, a number, a list, an object and a string
-    of 100,000 characters; an answer may accept such a value, never crash on it.
+
+def object_shape(template: Request) -> dict[str, Any] | None:
+    """The JSON object the write's body template fills in; None if its body is not one."""
+    try:
+        shape = json.loads(template.fill({TOKEN: new_token()}).body or "")
+    except ValueError:
+        return None
+    return shape if isinstance(shape, dict) else None
+
+
+def malformed_bodies(template: Request) -> list[tuple[str, bytes, str]]:
+    """Bodies the write endpoint must never crash on: (what, bytes, content type).
+
+    The bodies of `NOT_AN_OBJECT` and a form. When the template is a JSON
+    object, also one with no fields, and each field set in turn to null, a
+    number, a list, an object and a string of 100,000 characters: an answer
+    may accept such a value, never crash on it.
 
     Example:
         ```python
@@ -570,24 +592,14 @@ def malformed_bodies(template: Request) -> list[tuple[str, bytes, str]]:
 
         bodies = malformed_bodies(Request.parse("POST /e", body='{"name": "{token}"}'))
         assert ("name: null", b'{"name": null}', "application/json") in bodies
+        assert ("JSON null", b"null", "application/json") in bodies
         ```
     """
     json_type = "application/json"
-    bodies = [
-        ("truncated JSON", b'{"', json_type),
-        ("not JSON", b"this is not JSON", json_type),
-        ("JSON null", b"null", json_type),
-        ("JSON list", b"[1, 2]", json_type),
-        ("nested 10,000 deep", b"[" * 10_000 + b"]" * 10_000, json_type),
-        ("invalid UTF-8", b"\xff\xfe\xfa", json_type),
-        ("empty", b"", json_type),
-        ("form instead of JSON", b"a=1&b=2", "application/x-www-form-urlencoded"),
-    ]
-    try:
-        shape = json.loads(template.fill({TOKEN: new_token()}).body or "")
-    except ValueError:
-        shape = None
-    if isinstance(shape, dict):
+    bodies = [(what, body, json_type) for what, body in NOT_AN_OBJECT]
+    bodies.append(("form instead of JSON", b"a=1&b=2", "application/x-www-form-urlencoded"))
+    shape = object_shape(template)
+    if shape is not None:
         bodies.append(("no fields", b"{}", json_type))
         for key in shape:
             for wrong in (None, 12345, [], {"a": 1}, "x" * 100_000):
@@ -597,16 +609,24 @@ def malformed_bodies(template: Request) -> list[tuple[str, bytes, str]]:
 
 
 def malformed_input(runner: Runner) -> Result:
-    """Malformed bodies on the write endpoint get a 4xx, never a 5xx or a stack trace."""
+    """Malformed bodies on the write endpoint never get a 5xx, a stack trace or no answer.
+
+    When the write takes a JSON object, each body of `NOT_AN_OBJECT` must also
+    get a 4xx: accepting one with a 2xx fails the check too.
+    """
     target = runner.target
     if target.write is None:
         return Result("malformed-input", NOT_APPLICABLE, "needs a write (--write)")
     app = runner.app().start()
     write = target.write.fill({TOKEN: new_token()})
-    counts = {"4xx": 0, "2xx": 0, "5xx": 0, "trace": 0, "no answer": 0}
+    must_refuse = (
+        {what for what, _ in NOT_AN_OBJECT} if object_shape(target.write) is not None else set()
+    )
+    counts = {"4xx": 0, "2xx": 0, "5xx": 0, "trace": 0, "no answer": 0, "not an object": 0}
     worst = ""
     session = requests.Session()
-    for what, body, content_type in malformed_bodies(target.write):
+    bodies = malformed_bodies(target.write)
+    for what, body, content_type in bodies:
         try:
             response = session.request(
                 write.method,
@@ -629,16 +649,21 @@ def malformed_input(runner: Runner) -> Result:
             counts["4xx"] += 1
         else:
             counts["2xx"] += 1
+            if what in must_refuse:
+                counts["not an object"] += 1
+                worst = worst or f"{what}: {response.status_code}, accepted"
     if TRACEBACK in app.output():
         counts["trace"] += 1
         worst = worst or "a stack trace in its log"
-    sent = sum(counts.values())
+    wrongly = counts["not an object"]
     observed = (
-        f"{sent} malformed bodies to {write.label}: {counts['4xx']} got a 4xx, {counts['2xx']} "
-        f"were accepted, {counts['5xx']} got a 5xx, {counts['no answer']} no answer, "
+        f"{len(bodies)} malformed bodies to {write.label}: {counts['4xx']} got a 4xx, "
+        f"{counts['2xx']} were accepted"
+        + (f" ({wrongly} of them not a JSON object)" if wrongly else "")
+        + f", {counts['5xx']} got a 5xx, {counts['no answer']} no answer, "
         f"{counts['trace']} stack traces"
     ) + (f" (first: {worst})" if worst else "")
-    bad = counts["5xx"] + counts["trace"] + counts["no answer"]
+    bad = counts["5xx"] + counts["trace"] + counts["no answer"] + wrongly
     return Result("malformed-input", FAIL if bad else PASS, observed, counts)
 
 
@@ -699,7 +724,7 @@ CHECKS: dict[str, Check] = {
         Check("logs-to-stdout", "Logs to stdout, no files", "XI, VI", "logs", logs_to_stdout),
         Check(
             "malformed-input",
-            "Malformed bodies get a 4xx",
+            "Malformed bodies: a 4xx for non-objects, never a 5xx",
             "—",
             "stateless-processes",
             malformed_input,
