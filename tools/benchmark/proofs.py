@@ -48,6 +48,10 @@ SUMMARY = re.compile(r"^=* ?(?P<line>\d+ (?:passed|failed).* in [\d.]+s.*?) ?=*$
 DURATION = re.compile(r"^(?P<seconds>[\d.]+)s (?P<when>setup|call|teardown) +(?P<test>\S.*)$", re.M)
 
 
+CORES = os.cpu_count() or 1
+"""The machine's cores: `/proc/stat` counts the busy time of every one of them."""
+
+
 def busy_cpu_seconds() -> float:
     """CPU-seconds this machine's cores have been busy since boot (`/proc/stat`).
 
@@ -61,15 +65,14 @@ def busy_cpu_seconds() -> float:
 
 def cpu_figure(busy: float, wall: float) -> str:
     """CPU-seconds, and the wall time they take at the least on this machine's cores."""
-    cores = os.cpu_count() or 1
-    share = busy / wall / cores
-    return f"{busy:.0f} CPU-s: {busy / cores:.0f} s on {cores} cores at 100 %, {share:.0%} busy"
+    share = busy / wall / CORES
+    return f"{busy:.0f} CPU-s: {busy / CORES:.0f} s on {CORES} cores at 100 %, {share:.0%} busy"
 
 
 def ci_run() -> list[Row]:
     """Run `.ci/run` once: its wall time and CPU work, each part's time, the slowest tests."""
     started, busy_at_start = time.monotonic(), busy_cpu_seconds()
-    test_command: tuple[float, float] | None = None
+    test_command: tuple[float, float] | None = None  # (busy, wall) when it ended
     lines: list[str] = []
     with subprocess.Popen(
         ["bash", ".ci/run"],
@@ -83,11 +86,10 @@ def ci_run() -> list[Row]:
         for line in run.stdout:
             lines.append(line)
             if line.startswith("ci: the test command took"):
-                test_command = (time.monotonic() - started, busy_cpu_seconds() - busy_at_start)
+                test_command = (busy_cpu_seconds() - busy_at_start, time.monotonic() - started)
     wall, busy = time.monotonic() - started, busy_cpu_seconds() - busy_at_start
     output = "".join(lines)
     status = "ok" if run.returncode == 0 else f"FAILED (exit {run.returncode})"
-    limit = 180 * (os.cpu_count() or 1)
     rows = [
         (f"`.ci/run`, as CI runs it (1 run; {status})", f"{wall:.0f} s", "< 6 min"),
         ("… CPU work of the whole run", cpu_figure(busy, wall), "—"),
@@ -100,8 +102,8 @@ def ci_run() -> list[Row]:
             rows.append(
                 (
                     "… … its CPU work (set-up included)",
-                    cpu_figure(test_command[1], test_command[0]),
-                    f"≤ {limit} CPU-s (3 min of every core)",
+                    cpu_figure(*test_command),
+                    f"≤ {180 * CORES} CPU-s (3 min of every core)",
                 )
             )
     summary = SUMMARY.search(output)
