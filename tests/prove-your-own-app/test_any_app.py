@@ -31,11 +31,12 @@ EXPECTED = {
     "restart-keeps-writes": "fail",
     "copies-share-writes": "fail",
     "kill-9-keeps-writes": "fail",
-    "sigterm-drains": "pass",
+    "sigterm-drains": "n/a",
     "logs-to-stdout": "pass",
     "malformed-input": "pass",
 }
-"""What the kit must find: every check passes but the three that need state outside the process."""
+"""What the kit must find: the three checks that need state outside the process fail; with no
+slow request named, nothing is in flight at SIGTERM, so a drain cannot be shown; the rest pass."""
 
 
 def outcomes(markdown: str) -> list[str]:
@@ -63,7 +64,8 @@ def test_kit_on_a_wsgiref_app(tmp_path: Path, pytestconfig: pytest.Config):
     site = "https://twelve-factor-proven.netlify.app/"
     assert all(result["url"].startswith(site) for result in found["results"])
     written = report.read_text()
-    assert outcomes(written) == [{"pass": "pass", "fail": "**FAIL**"}[s] for s in EXPECTED.values()]
+    marks = {"pass": "pass", "fail": "**FAIL**", "n/a": "n/a"}
+    assert outcomes(written) == [marks[status] for status in EXPECTED.values()]
     if pytestconfig.getoption(UPDATE_OPTION):
         SAMPLE.write_text(written)
     command = f".venv/bin/pytest tests/prove-your-own-app {UPDATE_OPTION}"
@@ -109,6 +111,46 @@ def test_kit_fails_an_app_that_accepts_what_is_not_json(tmp_path: Path):
     numbers = result["numbers"]
     assert numbers["not an object"] == len(NOT_AN_OBJECT), result
     assert numbers["5xx"] == numbers["trace"] == numbers["no answer"] == 0, result
+
+
+DEAF = """\
+import os
+import signal
+from wsgiref.simple_server import make_server
+
+
+def app(environ, start_response):
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [b"ok"]
+
+
+signal.signal(signal.SIGTERM, signal.SIG_IGN)
+make_server("127.0.0.1", int(os.environ["PORT"]), app).serve_forever()
+"""
+"""An app that ignores SIGTERM: a platform has to kill it at the end of its grace period."""
+
+
+def test_kit_fails_an_app_that_outlives_sigterm(tmp_path: Path):
+    """sigterm-drains with no slow request fails an app still running after the grace period.
+
+    Its twin is the notes app above: it exits at once, and with nothing in flight the check
+    is not applicable rather than passed.
+    """
+    (tmp_path / "server.py").write_text(DEAF)
+    data = tmp_path / "report.json"
+    ran = subprocess.run(
+        [sys.executable, "-m", "proven", "check", "--start", "python3 server.py"]
+        + ["--check", "sigterm-drains", "--grace", "2", "--json", str(data)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert ran.returncode == 1, ran.stdout + ran.stderr
+    [result] = json.loads(data.read_text())["results"]
+    assert result["status"] == "fail", result
+    assert result["numbers"]["exit_code"] is None, result
+    assert "still running 2 s after SIGTERM" in result["observed"], result
 
 
 def test_kit_refuses_what_it_cannot_run(tmp_path: Path):

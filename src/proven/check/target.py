@@ -154,7 +154,7 @@ class Target:
     read: Request | None = None
     """A request that shows that state; `{field}` takes a value from the write's JSON answer."""
     slow: Request | None = None
-    """A request that takes a while, to have requests in flight at SIGTERM (default: `read`)."""
+    """A request that takes a while, to have requests in flight at SIGTERM (`sigterm-drains`)."""
     setup: str | None = None
     """A one-off command run once, in a copy of the code, before the app first starts."""
     services: Mapping[str, str] = field(default_factory=dict)
