@@ -73,6 +73,7 @@ def test_dead_redis_gives_503_and_recovery_without_loss(start_app, redis_servers
     assert all(s.response.json() == UNAVAILABLE for s in refused)
     # Serves again by itself, in the process it started in, and keeps every acknowledged note.
     assert good.pid == pid and good.starts == 1
+    assert good.output().count("Booting worker with pid") == 1  # no worker was replaced
     assert before and after
     assert set(before) <= kept and set(after) <= kept and set(acknowledged) <= kept
 

@@ -51,9 +51,8 @@ def recorded_version(python) -> str:
 
 @claim(
     "shared-library",
-    "Code two apps share belongs in a library both declare. This example's copied file is "
-    "the rule as it was before the library's fix: it bills an order of 50.00 differently "
-    "from the library, and its environment records no version of the rule; the app that "
+    "An app that copies a shared rule's file bills an order of 50.00 differently from the "
+    "library it was copied from, and its environment records no version of the rule; the app that "
     "declares shiprules==1.1.0 bills what the library says for all four totals tried.",
 )
 def test_copied_file_drifts_declared_library_does_not(library, isolated_python, start_app, observe):

@@ -11,9 +11,9 @@ EXAMPLE = "config/leaky-logs"
 
 @claim(
     "secrets-not-logged",
-    "The good app shows the password from its config neither in its log nor in any answer, "
-    "even when the store fails; the bad one prints it at start-up and sends it to clients "
-    "when the store fails.",
+    "The good app shows the password from its config neither in its log nor in its answers "
+    "to a signature and to a read while the store is down; the bad one prints it at start-up "
+    "and sends it to clients when the store fails.",
 )
 def test_password_stays_out_of_logs_and_answers(start_app, redis_servers, observe):
     """Run each twin against a Redis that requires a random password, sign the guestbook, kill

@@ -15,7 +15,8 @@ WRONG_CONFIG = [
 
 @claim(
     "config-fail-fast",
-    "With a required variable missing or malformed, the good app refuses to start: it exits "
+    "With REDIS_URL missing or without its scheme, or GUESTBOOK_SIZE not a number, the good "
+    "app refuses to start: it exits "
     "non-zero with one line naming the variable and what it expects; the bad app starts and "
     "fails later, with a 500 and a stack trace on the first request that needs the value.",
 )

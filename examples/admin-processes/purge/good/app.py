@@ -8,7 +8,10 @@ from flask import Flask, jsonify, request
 
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if not DATABASE_URL.startswith(("postgresql://", "postgres://")):
-    sys.exit(f"DATABASE_URL must be set to a postgresql:// URL (got {DATABASE_URL!r})")
+    sys.exit(
+        "DATABASE_URL must be set to a postgresql:// URL "
+        f"(got {'nothing' if not DATABASE_URL else 'another form'})"
+    )
 
 SCHEMA = """
 create table if not exists tasks (

@@ -10,7 +10,10 @@ import redis
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if not REDIS_URL.startswith(("redis://", "rediss://")):
-    sys.exit(f"REDIS_URL must be set to a redis:// URL (got {REDIS_URL!r})")
+    sys.exit(
+        "REDIS_URL must be set to a redis:// URL "
+        f"(got {'nothing' if not REDIS_URL else 'another form'})"
+    )
 VISIBILITY = os.environ.get("VISIBILITY_TIMEOUT_SECONDS", "30")
 if not VISIBILITY.isdigit() or int(VISIBILITY) == 0:
     sys.exit(f"VISIBILITY_TIMEOUT_SECONDS must be a whole number above 0 (got {VISIBILITY!r})")

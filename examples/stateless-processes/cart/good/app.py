@@ -10,7 +10,10 @@ from flask import Flask, jsonify, request
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if not REDIS_URL.startswith(("redis://", "rediss://")):
-    sys.exit(f"REDIS_URL must be set to a redis:// URL (got {REDIS_URL!r})")
+    sys.exit(
+        "REDIS_URL must be set to a redis:// URL "
+        f"(got {'nothing' if not REDIS_URL else 'another form'})"
+    )
 CART_TTL = os.environ.get("CART_TTL_SECONDS", "1800")
 if not CART_TTL.isdigit() or int(CART_TTL) == 0:
     sys.exit(f"CART_TTL_SECONDS must be a whole number of seconds above 0 (got {CART_TTL!r})")

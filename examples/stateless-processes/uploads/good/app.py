@@ -9,7 +9,10 @@ from flask import Flask, Response, jsonify, request
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if not REDIS_URL.startswith(("redis://", "rediss://")):
-    sys.exit(f"REDIS_URL must be set to a redis:// URL (got {REDIS_URL!r})")
+    sys.exit(
+        "REDIS_URL must be set to a redis:// URL "
+        f"(got {'nothing' if not REDIS_URL else 'another form'})"
+    )
 
 FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 store = redis.Redis.from_url(REDIS_URL)
