@@ -95,7 +95,9 @@ def test_postgres_on_the_laptop_catches_the_bugs_before_deploy(start_app, schema
     )
     dev, _ = developer_test(start_app, "good", schema_url("dev"))
     prod, _ = developer_test(start_app, "good", schema_url("prod_good"))
-    refused = "DATABASE_URL must be set to a postgresql:// URL (got 'sqlite:" in on_sqlite.output
+    refused = (
+        "DATABASE_URL must be set to a postgresql:// URL (got another form)" in on_sqlite.output
+    )
     observe(
         bad=f"on the laptop's PostgreSQL: {summary(laptop)}; in production: {summary(in_prod)}",
         good=f"on SQLite: exit {on_sqlite.code}{', DATABASE_URL refused' if refused else ''}; "
