@@ -10,8 +10,9 @@ import time
 from pathlib import Path
 
 import requests
+from urllib3.exceptions import ConnectTimeoutError
 
-from proven import claim
+from proven import AppProcess, claim
 from proven.services import free_port
 
 EXAMPLE = "disposability/drain"
@@ -38,19 +39,53 @@ def start_web(start_app, twin: str):
     )
 
 
-def served(url: str) -> bool:
-    """Whether a new request gets an answer at all."""
+def causes(error: BaseException) -> list[BaseException]:
+    """The error and every error beneath it, outermost first.
+
+    requests wraps urllib3's errors in `args`, urllib3 keeps what caused a retry
+    in `reason`, and Python chains the rest in `__cause__` or `__context__`.
+    """
+    chain = [error]
+    while True:
+        inner = (
+            getattr(chain[-1], "reason", None)
+            or next((arg for arg in chain[-1].args if isinstance(arg, BaseException)), None)
+            or chain[-1].__cause__
+            or chain[-1].__context__
+        )
+        if not isinstance(inner, BaseException) or inner in chain:
+            return chain
+        chain.append(inner)
+
+
+def late_request(app: AppProcess) -> dict:
+    """Send one new request and record exactly what became of it.
+
+    `answer` is its status code (None if there was none); `connected` whether
+    the TCP connection was made; `error` the root cause of the failure, such as
+    ConnectionRefusedError (nothing listens on the port) or ConnectionResetError
+    (the connection was made, then reset); `worker exiting` whether, when the
+    request ended, the server's output already held gunicorn's "Worker exiting"
+    line, which its worker prints just before it exits.
+    """
     try:
-        return requests.post(f"{url}/reports", timeout=10).ok
-    except requests.RequestException:
-        return False
+        answer, error = requests.post(f"{app.url}/reports", timeout=10), None
+    except requests.RequestException as failure:
+        answer, error = None, causes(failure)
+    return {
+        "answer": answer.status_code if answer is not None else None,
+        "connected": not any(isinstance(inner, ConnectTimeoutError) for inner in error or []),
+        "error": type(error[-1]).__name__ if error else None,
+        "worker exiting": "Worker exiting" in app.output(),
+    }
 
 
-def sigterm_under_load(app) -> dict:
+def sigterm_under_load(app: AppProcess) -> dict:
     """Start IN_FLIGHT slow requests, SIGTERM the server while all are running, count outcomes.
 
     The requests are in flight once the app has printed that it is rendering the
-    last of them. One second after the signal, one new request is sent.
+    last of them. One second after the signal, one new request is sent; once the
+    server has exited, its output tells whether the app ever began to render it.
     """
     reports: list[int] = []
     dropped: list[str] = []
@@ -70,31 +105,43 @@ def sigterm_under_load(app) -> dict:
 
     app.send_signal(signal.SIGTERM)
     time.sleep(1)
-    new_request_served = served(app.url)
+    late = late_request(app)
     for client in clients:
         client.join()
+    code = app.wait_exit(timeout=30)
+    late["rendered"] = f"rendering report {IN_FLIGHT + 1}" in app.output()
     return {
         "completed": sorted(reports),
         "dropped": len(dropped),
-        "new request served": new_request_served,
-        "exit code": app.wait_exit(timeout=30),
+        "late request": late,
+        "exit code": code,
     }
 
 
 def told(run: dict) -> str:
     """One line for the claim box."""
+    late = run["late request"]
+    fate = [
+        "connected" if late["connected"] else "not connected",
+        "rendered" if late["rendered"] else "never rendered",
+        f"answered {late['answer']}" if late["answer"] else f"ended by {late['error']}",
+    ]
+    if late["worker exiting"]:
+        fate.append("after the server printed 'Worker exiting'")
     return (
         f"completed {len(run['completed'])} of {IN_FLIGHT} requests in flight, dropped "
-        f"{run['dropped']}; a request sent 1 s after SIGTERM was "
-        f"{'served' if run['new request served'] else 'not served'}; exit code {run['exit code']}"
+        f"{run['dropped']}; a request sent 1 s after SIGTERM was {', '.join(fate)}; "
+        f"exit code {run['exit code']}"
     )
 
 
 @claim(
     "graceful-web-shutdown",
-    "SIGTERM with 6 requests in flight: gunicorn completes all 6, leaves a request sent one "
-    "second after the signal unanswered, and exits 0; waitress, with no graceful drain, dies "
-    "by the signal and drops all 6.",
+    "SIGTERM with 6 requests in flight: gunicorn completes all 6 and exits 0; a request sent "
+    "one second after the signal is connected but never rendered or answered, and is reset "
+    "(ConnectionResetError) only after gunicorn's worker has said it is exiting. Waitress, with "
+    "no graceful drain, dies by the signal and drops all 6; the late request is refused "
+    "(ConnectionRefusedError).",
 )
 def test_sigterm_drains_in_flight_requests(start_app, observe):
     """Send 6 requests of 2.5 s, SIGTERM the server while they run, then see what was answered."""
@@ -105,12 +152,24 @@ def test_sigterm_drains_in_flight_requests(start_app, observe):
     assert bad == {
         "completed": [],
         "dropped": IN_FLIGHT,
-        "new request served": False,
+        "late request": {
+            "answer": None,
+            "connected": False,
+            "error": "ConnectionRefusedError",
+            "worker exiting": False,
+            "rendered": False,
+        },
         "exit code": -signal.SIGTERM,
     }
     assert good == {
         "completed": list(range(1, IN_FLIGHT + 1)),
         "dropped": 0,
-        "new request served": False,
+        "late request": {
+            "answer": None,
+            "connected": True,
+            "error": "ConnectionResetError",
+            "worker exiting": True,
+            "rendered": False,
+        },
         "exit code": 0,
     }

@@ -18,6 +18,8 @@ from proven import AppProcess, RedisServer, Traffic, claim
 EXAMPLE = "identity/rotation"
 IDENTITY = "guestbook"
 """The app's user at Redis: its identity, the same for its whole life; only its token changes."""
+REFUSED_ITSELF = "store unavailable: AuthenticationError"
+"""What either app logs when Redis refuses its own token."""
 
 
 class Platform:
@@ -169,7 +171,7 @@ def test_rotation_under_traffic(start_app, redis_servers, tmp_path, observe):
         assert stretch and all(status == 201 for _, status in stretch)
     for stretch, log in zip(bad_refused, refused_logs, strict=True):
         assert stretch and all(status == 503 for _, status in stretch)
-        assert "store unavailable: AuthenticationError" in log
+        assert REFUSED_ITSELF in log
     assert set(bad_answered) <= platforms["bad"].guests()
     for stretch in good_serving + good_refused:
         assert stretch and all(status == 201 for _, status in stretch)
@@ -203,10 +205,11 @@ def read_with(port: int, token: str) -> list[str]:
 
 @claim(
     "identity-copied-token",
-    "A token copied out of a running app, from its environment or from the file its "
+    "A token copied out of a running app, found both in its environment and in the file its "
     "environment names, opens the app's Redis until the platform rotates it; then Redis refuses "
     "it with WRONGPASS. After that rotation the good app is still served, while the bad app is "
-    "refused along with the thief.",
+    "refused along with the thief: it answers 503, and only after the rotation does its log "
+    "show Redis refusing its own token (AuthenticationError).",
 )
 def test_copied_token_stops_working(start_app, redis_servers, tmp_path, observe):
     """Copy every token out of each running twin, use it to read the guestbook behind the app's
@@ -220,26 +223,33 @@ def test_copied_token_stops_working(start_app, redis_servers, tmp_path, observe)
         found = copied_tokens(app)
         copies = set(found.values())
         read = [read_with(platform.port, token) for token in copies]
+        before = app.output()
         platform.rotate()
         refusals = [sign_in(platform.port, token) for token in copies]
         later = requests.post(f"{app.url}/entries", json={"name": "Lin"}, timeout=10)
-        seen[twin] = (signed.status_code, found, read, refusals, later.status_code, platform)
+        logs = {"before": before, "after": app.output().removeprefix(before)}
+        seen[twin] = (signed.status_code, found, read, refusals, later.status_code, platform, logs)
 
     def said(twin: str) -> str:
-        _, found, read, refusals, later, _ = seen[twin]
+        _, found, read, refusals, later, _, logs = seen[twin]
+        refused_itself = REFUSED_ITSELF in logs["after"]
         return (
             f"{len(set(found.values()))} token copied (found in its {' and '.join(found)}); "
             f"with it a stranger read {read[0] if read else []} from Redis; after the rotation "
             f"Redis answered {' '.join(sorted({r.split()[0].lstrip('-') for r in refusals}))}; "
             f"the app then answered {later}"
+            f"{', logging AuthenticationError' if refused_itself else ''}"
         )
 
     observe(bad=said("bad"), good=said("good"))
 
     for twin in ("bad", "good"):
-        signed, found, read, refusals, _, _ = seen[twin]
+        signed, found, read, refusals, _, _, logs = seen[twin]
         assert signed == 201
-        assert len(set(found.values())) == 1 and read == [["Ada"]]
+        assert set(found) == {"environment", "file"} and len(set(found.values())) == 1
+        assert read == [["Ada"]]
         assert refusals and all(r.startswith("-WRONGPASS") for r in refusals)
-    assert seen["bad"][4] == 503
+        assert REFUSED_ITSELF not in logs["before"]
+    assert seen["bad"][4] == 503 and REFUSED_ITSELF in seen["bad"][6]["after"]
     assert seen["good"][4] == 201 and seen["good"][5].guests() == {"Ada", "Lin"}
+    assert REFUSED_ITSELF not in seen["good"][6]["after"]

@@ -44,7 +44,11 @@ def take() -> dict | None:
 
 
 def requeue_expired() -> None:
-    """Put back the jobs whose worker died: in processing, but their lease has run out."""
+    """Put back the jobs in processing that hold no lease.
+
+    Their worker died or overran the lease; with several workers, a job may
+    also be one another worker has just moved and not yet leased.
+    """
     for raw in store.lrange("processing", 0, -1):
         job = json.loads(raw)
         if not store.exists(f"lease:{job['id']}") and store.lrem("processing", 1, raw):
