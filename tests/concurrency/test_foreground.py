@@ -3,11 +3,13 @@
 import os
 import signal
 import time
+from pathlib import Path
 
 import requests
 
 from proven import claim
-from proven.waiting import wait_for
+from proven.managers import processes_marked
+from proven.waiting import poll, wait_for
 
 EXAMPLE = "concurrency/foreground"
 
@@ -20,6 +22,39 @@ def serving_pid(url: str) -> int | None:
         return None
 
 
+def parent_pid(pid: int | None) -> int | None:
+    """The parent of process `pid` (from /proc), or None when it is gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except (OSError, TypeError):
+        return None
+    return int(stat.rpartition(")")[2].split()[1])
+
+
+def command_line(pid: int) -> str:
+    """The command line of process `pid` (from /proc), or "" when it is gone."""
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+def gunicorn_masters(managed) -> list[int]:
+    """Pids of the gunicorn masters among the processes a manager and its copies started.
+
+    Every process they start carries the manager's marker; a master is a gunicorn
+    process whose parent is not a gunicorn process (a worker's parent is its master).
+    """
+    gunicorns = {pid for pid in processes_marked(managed.marker) if "gunicorn" in command_line(pid)}
+    return sorted(pid for pid in gunicorns if parent_pid(pid) not in gunicorns)
+
+
+def pid_file(managed) -> int | None:
+    """The pid written in the app's `web.pid`, or None when there is no such file."""
+    path = managed.slug / "web.pid"
+    return int(path.read_text()) if path.exists() else None
+
+
 def manager_log(managed) -> str:
     """What supervisord logged about its programs."""
     return (managed.root / "supervisord.log").read_text(errors="replace")
@@ -28,9 +63,10 @@ def manager_log(managed) -> str:
 @claim(
     "foreground-supervised",
     "A server that daemonizes itself and writes a PID file exits at once as far as its "
-    "process manager can tell: the manager gives up on it, a second copy refuses to start, "
-    "and after a crash nothing restarts it; a server in the foreground stays supervised, and "
-    "the manager restarts it after a crash.",
+    "process manager can tell: the manager gives up on it, a second copy refuses to start "
+    "(nothing answers its port, no second server is left, the PID file still names the "
+    "first), and after a crash nothing restarts it; a server in the foreground stays "
+    "supervised, and the manager restarts it after a crash.",
 )
 def test_manager_restarts_only_a_foreground_server(supervise, observe):
     """Run each twin's `web` line under supervisord, then kill -9 the server that answers."""
@@ -41,7 +77,13 @@ def test_manager_restarts_only_a_foreground_server(supervise, observe):
     # startsecs=1 and startretries=1: supervisord gives up within seconds, or never.
     wait_for(lambda: bad.status() == "FATAL", timeout=15, what="the manager to give up on bad")
     statuses = {"bad": bad.status(), "good": good.status()}
+    daemon = parent_pid(serving_pid(bad.url))  # the master of the worker that answers
+    recorded = pid_file(bad)
     copies = {"bad": bad.second_copy(), "good": good.second_copy()}
+    # The copy's parent exits 0 whatever happens: what is left running says whether it started.
+    poll(lambda: gunicorn_masters(bad) == [daemon], timeout=5)
+    masters = {"bad": gunicorn_masters(bad), "good": gunicorn_masters(good)}
+    recorded_after = pid_file(bad)
 
     crashed = serving_pid(good.url)
     for twin in (bad, good):
@@ -57,6 +99,9 @@ def test_manager_restarts_only_a_foreground_server(supervise, observe):
         code, answers = copies[twin]
         copy = "kept running and answered" if code is None else f"exited {code}"
         copy += "" if answers else ", nothing answered"
+        copy += f", gunicorn masters left: {len(masters[twin])}"
+        if twin == "bad":
+            copy += f", PID file still names the first: {recorded == recorded_after == daemon}"
         pid, status = after[twin]
         crash = f"new pid {pid} answering {back_after:.1f} s later" if pid else "nothing answered"
         return (
@@ -68,5 +113,8 @@ def test_manager_restarts_only_a_foreground_server(supervise, observe):
     assert "exited: web (exit status 0; not expected)" in manager_log(bad)
     assert statuses == {"bad": "FATAL", "good": "RUNNING"}
     assert copies == {"bad": (0, False), "good": (None, True)}
+    assert daemon is not None and recorded == recorded_after == daemon
+    assert masters["bad"] == [daemon]  # the copy left no server of its own
+    assert len(masters["good"]) == 2  # the supervised server and the copy
     assert after["good"][0] not in (None, crashed) and after["good"][1] == "RUNNING"
     assert after["bad"] == (None, "FATAL")

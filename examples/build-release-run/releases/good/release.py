@@ -132,6 +132,9 @@ def run(home: Path, release_id: str, port: int) -> None:
         **entry["config"],  # type: ignore[dict-item]
         "RELEASE_ID": release_id,
         "PYTHONPATH": str(artifact / "vendor"),
+        # Python caches compiled modules beside their source: without this, the first
+        # start would write __pycache__ folders into the artifact it runs.
+        "PYTHONDONTWRITEBYTECODE": "1",
     }
     argv = [
         sys.executable,
