@@ -4,7 +4,7 @@ A page line `!proof <claim-id>` becomes the claim sentence, the proof's
 summary, the proof's code (included from `tests/` by `pymdownx.snippets`, so
 the page shows exactly what runs) and the command that runs just that proof.
 Under the claim, the box shows what its proof observed for each twin on its
-last passing run, read from `tests/<page>/observations.json` (the build runs
+passing run, read from `tests/<page>/observations.json` (the build runs
 no proof). The line `!proof-ledger` becomes the table of every claim on the
 site. The build fails when a page names an unknown claim, shows another page's
 claim, or leaves out one of its own, and warns (an error under `--strict`)
@@ -78,7 +78,7 @@ def render_observation(found: Claim) -> str:
         return '<p class="claim-observed">Not observed yet: run the proof below.</p>'
     return f"""<div class="claim-observed" markdown>
 
-<span class="claim-observed-label">Observed</span> on its last passing run, {seen.observed_on}:
+<span class="claim-observed-label">Observed</span> on a passing run, {seen.observed_on}:
 
 - **Bad twin:** {seen.bad}
 - **Good twin:** {seen.good}

@@ -1,4 +1,4 @@
-"""Observations: what each proof saw on its last passing run, stored beside it.
+"""Observations: what each proof saw on a passing run, stored beside it.
 
 A proof records what it observed for both twins with one call,
 `observe(bad="kept 0 of 37 hits", good="kept 41 of 41 hits")` (the
@@ -117,10 +117,13 @@ def fingerprinted_files(found: Claim) -> list[Path]:
         assert "tests/processes/test_shared_secret.py" in names
         assert "examples/processes/shared-secret/good/app.py" in names
         assert "src/proven/processes.py" in names
+        assert "requirements.txt" in names
         ```
     """
     test_file = ROOT / found.path
-    files = [test_file, TESTS_DIR / "conftest.py"]
+    # requirements.txt pins what every proof runs on (gunicorn, Flask, the clients,
+    # the servers from PyPI): an upgrade makes every observation stale.
+    files = [test_file, TESTS_DIR / "conftest.py", ROOT / "requirements.txt"]
     page_conftest = test_file.parent / "conftest.py"
     if page_conftest.is_file():
         files.append(page_conftest)

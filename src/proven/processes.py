@@ -15,6 +15,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -384,6 +385,8 @@ class AppProcess(GroupProcess):
         self.port = port
         """The port it answers on: given (`port=`), or read from its output at first start."""
         self.starts = 0
+        self.spawned_at = 0.0
+        """`time.monotonic()` when the current start's process was launched, after any copy."""
         self.dir = Path(proof_dir("app"))
 
     @property
@@ -425,6 +428,7 @@ class AppProcess(GroupProcess):
             **services,
             **self.env,
         }
+        self.spawned_at = time.monotonic()
         self._process = start_group(
             self.command(self.example, self.port), self.log_path, cwd=self.disk, env=env
         )

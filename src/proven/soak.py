@@ -217,6 +217,9 @@ class Stateful:
           write (`{n}`, `{value}`, or `{answer[key]}`, a key of the write's
           JSON answer) and a 2xx answer means that write is held.
 
+        - `bad_loses = true`: the bad twin keeps its state in the process, so
+          its soak must lose acknowledged writes (tests/soak asserts it).
+
         The backing service is the one `[env]` names, `{redis_url}` or
         `{database_url}`. A table with `skip = "why"` is no soak.
 
@@ -264,7 +267,7 @@ class Stateful:
         )
 
 
-SOAK_KEYS = frozenset({"write", "json", "data", "read", "total", "list", "item"})
+SOAK_KEYS = frozenset({"write", "json", "data", "read", "total", "list", "item", "bad_loses"})
 """The keys of a `[soak]` table that describes a soak (else it has `skip` alone)."""
 
 SERVICES = {"redis_url": "redis", "database_url": "postgres"}

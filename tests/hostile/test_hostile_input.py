@@ -1,4 +1,4 @@
-"""Hostile input: every good example answers garbage with a short 4xx, never a 5xx or a trace.
+"""Hostile input: every attacked good example answers garbage below 500, briefly, never a trace.
 
 Property-based (hypothesis): each good example, found under `examples/*/*/good/`,
 runs as a real gunicorn process and gets requests built from its declared

@@ -1,3 +1,4 @@
+# --8<-- [start:counter-restart]
 """Proofs for the hit counter: a count in process memory vs a count in Redis."""
 
 import requests
@@ -42,6 +43,9 @@ def test_restart_loses_memory_but_not_redis(start_app, redis_url, observe):
     assert bad_counted == good_counted == [1, 2, 3, 4, 5]
     assert bad_after == 0
     assert good_after == 5
+
+
+# --8<-- [end:counter-restart]
 
 
 @claim(

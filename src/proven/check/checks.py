@@ -313,16 +313,18 @@ class Client:
 
 
 def _started(app: AppProcess) -> tuple[bool, float, str]:
-    """Start `app`; whether it answered, the seconds it took, and what it printed if not."""
-    began = time.monotonic()
+    """Start `app`; whether it answered, the seconds from exec to then, and what it printed if not.
+
+    The clock starts when the process is launched, after the copy of its folder.
+    """
     try:
         app.start()
     except AppFailedToStart as error:
         gone = "exited with code" in str(error).splitlines()[0]
         code = app.wait_exit(timeout=5)
         how = f"exited {code}" if gone else f"no answer within {app.start_timeout:g} s"
-        return False, time.monotonic() - began, f"{how}: {last_line(app.output())}"
-    return True, time.monotonic() - began, ""
+        return False, time.monotonic() - app.spawned_at, f"{how}: {last_line(app.output())}"
+    return True, time.monotonic() - app.spawned_at, ""
 
 
 def _needs_state(target: Target) -> str | None:

@@ -19,7 +19,9 @@ if not CART_TTL.isdigit() or int(CART_TTL) == 0:
     sys.exit(f"CART_TTL_SECONDS must be a whole number of seconds above 0 (got {CART_TTL!r})")
 
 CART_ID = re.compile(r"[0-9a-f]{32}")
-store = redis.Redis.from_url(REDIS_URL, decode_responses=True)
+store = redis.Redis.from_url(
+    REDIS_URL, socket_timeout=2, socket_connect_timeout=2, decode_responses=True
+)
 app = Flask(__name__)
 
 

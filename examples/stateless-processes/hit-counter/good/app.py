@@ -13,7 +13,7 @@ if not REDIS_URL.startswith(("redis://", "rediss://")):
         f"(got {'nothing' if not REDIS_URL else 'another form'})"
     )
 
-store = redis.Redis.from_url(REDIS_URL)
+store = redis.Redis.from_url(REDIS_URL, socket_timeout=2, socket_connect_timeout=2)
 app = Flask(__name__)
 
 

@@ -20,7 +20,7 @@ if not REDIS_URL.startswith(("redis://", "rediss://")):
     )
 
 REPORT_ID = re.compile(r"[0-9a-f]{32}")
-store = redis.Redis.from_url(REDIS_URL)
+store = redis.Redis.from_url(REDIS_URL, socket_timeout=2, socket_connect_timeout=2)
 app = Flask(__name__)
 app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
 

@@ -15,7 +15,7 @@ if not REDIS_URL.startswith(("redis://", "rediss://")):
     )
 
 FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
-store = redis.Redis.from_url(REDIS_URL)
+store = redis.Redis.from_url(REDIS_URL, socket_timeout=2, socket_connect_timeout=2)
 app = Flask(__name__)
 app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
 
