@@ -74,6 +74,26 @@ def processes_marked(marker: str) -> list[int]:
     return found
 
 
+def parent_pid(pid: int) -> int | None:
+    """The pid of the parent of process `pid` (read from /proc), or None once it is gone.
+
+    Example:
+        ```python
+        import os
+
+        from proven.managers import parent_pid
+
+        assert parent_pid(os.getpid()) == os.getppid()
+        ```
+    """
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # Fields after the command name, which is in parentheses and may hold spaces: state, ppid.
+    return int(stat.rpartition(")")[2].split()[1])
+
+
 def kill_marked(marker: str) -> None:
     """SIGKILL every process tagged with `marker`, until none is left (2.5 s at most).
 

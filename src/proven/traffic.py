@@ -130,23 +130,28 @@ class Crash:
     restarted_at: float
     """`time.monotonic()` once the new process had answered HTTP."""
 
-    @property
-    def before(self) -> list[requests.Response]:
-        """Answers acknowledged before the kill, in the order they arrived."""
+    def moment(self, sent: Sent) -> str:
+        """`"before"` the kill, `"after"` the restart, or `"between"` (either process)."""
+        if sent.finished < self.killed_at:
+            return "before"
+        return "after" if sent.started > self.restarted_at else "between"
+
+    def _acknowledged_at(self, moment: str) -> list[requests.Response]:
         return [
             sent.response
             for sent in self.traffic.sent
-            if sent.acknowledged and sent.finished < self.killed_at and sent.response
+            if sent.acknowledged and sent.response and self.moment(sent) == moment
         ]
+
+    @property
+    def before(self) -> list[requests.Response]:
+        """Answers acknowledged before the kill, in the order they arrived."""
+        return self._acknowledged_at("before")
 
     @property
     def after(self) -> list[requests.Response]:
         """Answers to requests sent after the restart, acknowledged, in order."""
-        return [
-            sent.response
-            for sent in self.traffic.sent
-            if sent.acknowledged and sent.started > self.restarted_at and sent.response
-        ]
+        return self._acknowledged_at("after")
 
     @property
     def acknowledged(self) -> list[requests.Response]:

@@ -8,7 +8,7 @@ from pathlib import Path
 import requests
 
 from proven import claim
-from proven.managers import processes_marked
+from proven.managers import parent_pid, processes_marked
 from proven.waiting import poll, wait_for
 
 EXAMPLE = "concurrency/foreground"
@@ -20,15 +20,6 @@ def serving_pid(url: str) -> int | None:
         return requests.get(url, timeout=2).json()["pid"]
     except requests.ConnectionError:
         return None
-
-
-def parent_pid(pid: int | None) -> int | None:
-    """The parent of process `pid` (from /proc), or None when it is gone."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except (OSError, TypeError):
-        return None
-    return int(stat.rpartition(")")[2].split()[1])
 
 
 def command_line(pid: int) -> str:
@@ -77,7 +68,8 @@ def test_manager_restarts_only_a_foreground_server(supervise, observe):
     # startsecs=1 and startretries=1: supervisord gives up within seconds, or never.
     wait_for(lambda: bad.status() == "FATAL", timeout=15, what="the manager to give up on bad")
     statuses = {"bad": bad.status(), "good": good.status()}
-    daemon = parent_pid(serving_pid(bad.url))  # the master of the worker that answers
+    answering = serving_pid(bad.url)
+    daemon = parent_pid(answering) if answering else None  # the master of the worker answering
     recorded = pid_file(bad)
     copies = {"bad": bad.second_copy(), "good": good.second_copy()}
     # The copy's parent exits 0 whatever happens: what is left running says whether it started.

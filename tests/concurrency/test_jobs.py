@@ -2,13 +2,13 @@
 
 import re
 import time
-from pathlib import Path
 
 import pytest
 import redis
 import requests
 
 from proven import claim
+from proven.managers import parent_pid
 from proven.waiting import poll, wait_for
 
 EXAMPLE = "concurrency/jobs"
@@ -53,12 +53,6 @@ def watch(url: str, ids: list[str], window: float, until_all_done: bool) -> tupl
     return done, time.monotonic() - began
 
 
-def parent(pid: int) -> int:
-    """The parent of a running process, from /proc."""
-    status = Path(f"/proc/{pid}/status").read_text()
-    return int(re.search(r"^PPid:\s+(\d+)", status, re.MULTILINE).group(1))
-
-
 def started_by_honcho(formation, pid: int) -> str:
     """The name honcho gave the process (`worker.2`, `web.1`) that `pid` runs inside of."""
     names = {
@@ -68,7 +62,7 @@ def started_by_honcho(formation, pid: int) -> str:
     while pid > 1:
         if pid in names:
             return names[pid]
-        pid = parent(pid)
+        pid = parent_pid(pid) or 0
     raise AssertionError(f"pid {pid} is not inside any process honcho started")
 
 

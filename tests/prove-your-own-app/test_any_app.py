@@ -73,6 +73,28 @@ def test_kit_on_a_wsgiref_app(tmp_path: Path, pytestconfig: pytest.Config):
     assert outcomes(SAMPLE.read_text()) == outcomes(written), f"{SAMPLE} is stale: run {command}"
 
 
+def one_failed_check(folder: Path, server: str, options: list[str]) -> dict:
+    """Run the kit on `server` (saved as server.py in `folder`) with `options` naming one check.
+
+    Asserts that the command exits 1 and its JSON report holds that one check, failed;
+    returns the check's result.
+    """
+    (folder / "server.py").write_text(server)
+    data = folder / "report.json"
+    ran = subprocess.run(
+        [sys.executable, "-m", "proven", "check", "--start", "python3 server.py"]
+        + [*options, "--json", str(data)],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert ran.returncode == 1, ran.stdout + ran.stderr
+    [result] = json.loads(data.read_text())["results"]
+    assert result["status"] == "fail", result
+    return result
+
+
 LENIENT = """\
 import os
 from wsgiref.simple_server import make_server
@@ -94,20 +116,11 @@ def test_kit_fails_an_app_that_accepts_what_is_not_json(tmp_path: Path):
 
     Its twin is the notes app above: it refuses every one of them and passes.
     """
-    (tmp_path / "server.py").write_text(LENIENT)
-    data = tmp_path / "report.json"
-    ran = subprocess.run(
-        [sys.executable, "-m", "proven", "check", "--start", "python3 server.py"]
-        + ["--write", "POST /notes", "--body", '{"text": "{token}"}']
-        + ["--check", "malformed-input", "--json", str(data)],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
+    result = one_failed_check(
+        tmp_path,
+        LENIENT,
+        ["--write", "POST /notes", "--body", '{"text": "{token}"}', "--check", "malformed-input"],
     )
-    assert ran.returncode == 1, ran.stdout + ran.stderr
-    [result] = json.loads(data.read_text())["results"]
-    assert result["status"] == "fail", result
     numbers = result["numbers"]
     assert numbers["not an object"] == len(NOT_AN_OBJECT), result
     assert numbers["5xx"] == numbers["trace"] == numbers["no answer"] == 0, result
@@ -136,19 +149,7 @@ def test_kit_fails_an_app_that_outlives_sigterm(tmp_path: Path):
     Its twin is the notes app above: it exits at once, and with nothing in flight the check
     is not applicable rather than passed.
     """
-    (tmp_path / "server.py").write_text(DEAF)
-    data = tmp_path / "report.json"
-    ran = subprocess.run(
-        [sys.executable, "-m", "proven", "check", "--start", "python3 server.py"]
-        + ["--check", "sigterm-drains", "--grace", "2", "--json", str(data)],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert ran.returncode == 1, ran.stdout + ran.stderr
-    [result] = json.loads(data.read_text())["results"]
-    assert result["status"] == "fail", result
+    result = one_failed_check(tmp_path, DEAF, ["--check", "sigterm-drains", "--grace", "2"])
     assert result["numbers"]["exit_code"] is None, result
     assert "still running 2 s after SIGTERM" in result["observed"], result
 

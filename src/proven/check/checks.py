@@ -28,7 +28,7 @@ from proven.cluster import RoundRobin
 from proven.hygiene import remove_leftovers
 from proven.processes import AppFailedToStart, AppProcess, CommandBuilder, close_all
 from proven.services import free_port
-from proven.traffic import Sent, crash_under_traffic
+from proven.traffic import crash_under_traffic
 from proven.waiting import poll
 
 SITE = "https://twelve-factor-proven.netlify.app/"
@@ -478,14 +478,8 @@ def kill_9_keeps_writes(runner: Runner) -> Result:
         text = answer.body if isinstance(answer.body, str) else json.dumps(answer.body)
         return answer.status < 300 and (not by_token or str(values[TOKEN]) in text)
 
-    def moment(sent: Sent) -> str:
-        """Whether the killed process, the new one, or either (in between) acknowledged it."""
-        if sent.finished < crash.killed_at:
-            return "before"
-        return "after" if sent.started > crash.restarted_at else "between"
-
-    counted = Counter(moment(sent) for _, sent in acknowledged)
-    lost = Counter(moment(sent) for values, sent in acknowledged if not kept(values))
+    counted = Counter(crash.moment(sent) for _, sent in acknowledged)
+    lost = Counter(crash.moment(sent) for values, sent in acknowledged if not kept(values))
     numbers = {"acknowledged": len(acknowledged)}
     numbers |= {when: counted[when] for when in ("before", "between", "after")}
     numbers |= {f"lost_{when}": lost[when] for when in ("before", "between", "after")}
