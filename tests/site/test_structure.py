@@ -6,6 +6,7 @@ a proof) are checked by `test_claims.py`. See CONTRIBUTING.md for the
 contracts these tests enforce.
 """
 
+import re
 from pathlib import Path
 
 import pytest
@@ -182,6 +183,12 @@ FACTOR_PAGES = factor_pages()
 IN_THE_REVISION = "## In the revision {#in-the-revision}"
 
 
+def section_line(lines: list[str], anchor: str) -> int | None:
+    """The index of the `## ` heading whose explicit id is `anchor` (`{#id}` or `{ #id }`)."""
+    heading = re.compile(rf"^##\s.*\{{\s*#{re.escape(anchor)}\s*\}}\s*$")
+    return next((i for i, line in enumerate(lines) if heading.match(line)), None)
+
+
 def test_the_factor_pages_are_found():
     """The nav section this check reads still lists the twelve factors."""
     assert len(FACTOR_PAGES) >= 12, f"mkdocs.yml's 'The twelve factors' lists {FACTOR_PAGES}"
@@ -202,5 +209,24 @@ def test_every_factor_page_says_what_the_revision_changed(slug: str):
     if further and further[0] < stripped.index(IN_THE_REVISION):
         pytest.fail(
             f'docs/{slug}.md has "In the revision" after "Further reading": move it before',
+            pytrace=False,
+        )
+
+
+@pytest.mark.parametrize("slug", FACTOR_PAGES)
+def test_every_factor_page_says_what_it_means(slug: str):
+    """A factor page explains its rule under "What it means", before "Why it matters"."""
+    lines = (DOCS_DIR / f"{slug}.md").read_text().splitlines()
+    means, matters = section_line(lines, "what-it-means"), section_line(lines, "why-it-matters")
+    if means is None:
+        pytest.fail(
+            f'docs/{slug}.md has no "## What it means {{#what-it-means}}" section: add one after '
+            "the rule, saying in our own words what the factor asks of an app (12factor.net's "
+            "facts, not its sentences)",
+            pytrace=False,
+        )
+    if matters is not None and matters < means:
+        pytest.fail(
+            f'docs/{slug}.md has "What it means" after "Why it matters": move it before',
             pytrace=False,
         )
