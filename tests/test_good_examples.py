@@ -97,8 +97,8 @@ def run_it_yourself(slug: str) -> list[tuple[str, Path]]:
     blocks = re.findall(r"^```sh\n(.*?)^```", section.group(0) if section else "", re.M | re.S)
     found, cwd = [], ROOT
     for line in "\n".join(blocks).replace("\\\n", " ").splitlines():
-        line = line.split(" #")[0].split(" | ")[0].strip().removesuffix("&").strip()
-        words = [w for w in shlex.split(line) if not re.match(r"^[A-Z_]+=", w)] if line else []
+        line = line.split(" | ")[0].strip().removesuffix("&")
+        words = [w for w in shlex.split(line, comments=True) if not re.match(r"^[A-Z_]+=", w)]
         if words[:1] == ["cd"]:
             cwd = (cwd / words[1]).resolve()
         elif words and (
