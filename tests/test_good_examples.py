@@ -64,7 +64,7 @@ class Start:
     """How a reader names it: `gunicorn`, `Procfile web`, `page`, `flask run`, ..."""
     line: str
     cwd: Path
-    env: dict[str, str] = field(default_factory=dict, hash=False)
+    env: dict[str, str] = field(default_factory=dict)
     """Variables a platform sets that are not the app's config: `PORT` for a Procfile line."""
 
     def command(self, example: Path, port: int) -> list[str]:
@@ -183,10 +183,6 @@ def test_every_good_twin_stops_at_start_every_way():
                 f"{start.pair.name} {start.way} ({start.line}): exit {exit.code} after "
                 f"{seconds:.1f} s, printed:\n{exit.output[-1500:]}"
             )
-    covered = {(start.pair.name, start.way) for start in STARTS}
-    for pair in FAILING_FAST:
-        missing = [way for way in IN_FOLDER if (pair.name, way) not in covered]
-        assert not missing, f"{pair.name}: not started by {missing}"
     assert not failures, (
         f"{len(failures)} of {len(STARTS)} starts did not fail fast:\n" + "\n".join(failures)
     )
