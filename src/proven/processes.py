@@ -250,11 +250,15 @@ class AppFailedToStart(RuntimeError):
 
 
 def gunicorn_command(example: Path, port: int = 0) -> list[str]:
-    """The argv that serves `example/app.py`'s `app` with one gunicorn worker.
+    """The argv that serves `example/app.py`'s `app` as a reader does: plain gunicorn.
 
-    `--preload` loads the app in the master process, so an app that stops at
-    start (for instance on missing config) makes gunicorn exit with its message
-    instead of respawning workers forever.
+    `gunicorn --bind 127.0.0.1:PORT --pythonpath EXAMPLE app:app`, the command
+    the pages give, with nothing added but `--no-control-socket` (see the stack
+    notes: a second gunicorn would remove the first one's socket). No
+    `--preload`: the worker imports the app, as it does for a reader, so an
+    app that stops at start is seen as gunicorn shows it. A good twin exits 3
+    ("worker failed to boot") and the master halts with it; an app that exits
+    with any other status is re-forked forever, and its start times out.
 
     Example:
         ```python
@@ -264,7 +268,7 @@ def gunicorn_command(example: Path, port: int = 0) -> list[str]:
 
         argv = gunicorn_command(Path("examples/stateless-processes/hit-counter/good"), 8000)
         assert argv[1:3] == ["-m", "gunicorn"]
-        assert "127.0.0.1:8000" in argv
+        assert "127.0.0.1:8000" in argv and "--preload" not in argv
         ```
     """
     return [
@@ -273,9 +277,6 @@ def gunicorn_command(example: Path, port: int = 0) -> list[str]:
         "gunicorn",
         "--bind",
         f"127.0.0.1:{port}",
-        "--workers",
-        "1",
-        "--preload",
         "--no-control-socket",
         "--pythonpath",
         str(example),

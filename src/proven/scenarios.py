@@ -9,6 +9,7 @@ keeps a list of examples.
 # examples/admin-processes/purge/scenario.toml
 endpoints = ["POST /tasks", "POST /tasks/<int:task_id>/done", "GET /tasks"]
 setup = "migrate"       # one-off admin command run before the app starts (optional)
+required = ["DATABASE_URL"]  # the good twin stops at start without these, or "none: why"
 
 [env]                   # both twins' environment; {name} is filled in by whoever runs them
 DATABASE_URL = "{database_url}"
@@ -22,6 +23,12 @@ A value `{name}` in `[env]` is a placeholder: `redis_url`, `database_url`
 and `secret` are filled in by every runner, `examples` is the `examples/`
 folder, and the tests fill others from fixtures of the same name.
 The `[hostile]`, `[soak]` and `[check]` tables belong to their readers.
+
+`required` names the settings without which the good twin stops at start
+(one line naming the first it checks, exit status 3), in the order it checks
+them; or, for a good twin that needs no setting at all, `"none: <why>"`. The
+fail-fast test of every good twin (`tests/test_good_examples.py`) and
+`proven check`'s `fails-fast` check read it.
 """
 
 from __future__ import annotations
@@ -42,7 +49,7 @@ FILE_NAME = "scenario.toml"
 PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 """A placeholder in an `[env]` value: `{redis_url}`."""
 
-KNOWN_KEYS = frozenset({"endpoints", "setup", "env", "hostile", "soak", "check"})
+KNOWN_KEYS = frozenset({"endpoints", "setup", "required", "env", "hostile", "soak", "check"})
 """The top-level keys a `scenario.toml` may have; any other is a typo and an error."""
 
 
@@ -71,6 +78,7 @@ class Scenario:
 
         purge = load_scenario("admin-processes/purge")
         assert purge.setup == "migrate"
+        assert purge.required == ("DATABASE_URL",)
         assert "GET /tasks" in purge.endpoints
         assert purge.placeholders() == {"database_url"}
         assert purge.environment({"database_url": "postgresql://db/app"}) == {
@@ -89,6 +97,10 @@ class Scenario:
     """Both twins' environment, with `{name}` placeholders unfilled."""
     setup: str | None = None
     """A one-off admin command run before the app starts (`flask --app app.py <setup>`)."""
+    required: tuple[str, ...] = ()
+    """The settings the good twin stops at start without, in the order it checks them."""
+    needs_no_config: str = ""
+    """Why the good twin needs no setting at all (`required = "none: <why>"`); else empty."""
     hostile: Mapping[str, Any] = field(default_factory=dict)
     """The `[hostile]` table, read by the hostile-input tests."""
     soak: Mapping[str, Any] = field(default_factory=dict)
@@ -192,6 +204,14 @@ def read_scenario(path: Path) -> Scenario:
     env = data.get("env", {})
     if not all(isinstance(v, str) for v in env.values()):
         raise ScenarioError(f"{path}: every [env] value must be a string")
+    required = data.get("required", [])
+    none = isinstance(required, str) and required.startswith("none: ")
+    names = isinstance(required, list) and all(re.match(r"^[A-Z][A-Z0-9_]*$", n) for n in required)
+    if not (none or names):
+        raise ScenarioError(
+            f'{path}: required must be a list of variable names, or "none: <why>" for a good '
+            "twin that needs no setting"
+        )
     folder = path.parent
     return Scenario(
         name=f"{folder.parent.name}/{folder.name}",
@@ -199,6 +219,8 @@ def read_scenario(path: Path) -> Scenario:
         endpoints=tuple(endpoints),
         env=env,
         setup=data.get("setup"),
+        required=() if none else tuple(required),
+        needs_no_config=required.removeprefix("none: ") if none else "",
         hostile=data.get("hostile", {}),
         soak=data.get("soak", {}),
         check=data.get("check", {}),

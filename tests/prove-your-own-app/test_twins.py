@@ -1,8 +1,8 @@
 """The kit's own proof: `proven check` on every example twin of the site.
 
 Each pair's `scenario.toml` has a `[check]` table, written as a `proven.toml`
-(how to start the twins, the write and read requests, the required
-settings), plus `checks` (which checks the pair gets), `bad_fails` (those the
+(how to start the twins, the write and read requests; the required settings
+are the pair's own `required`), plus `checks` (which checks the pair gets), `bad_fails` (those the
 bad twin fails: its lesson) or `lesson = "none: why"` when no HTTP-level check
 can see the lesson. Run on the good twin, every named check passes; run on
 the bad twin, exactly the checks of `bad_fails` fail. The table on the page
@@ -27,8 +27,8 @@ from proven.observations import UPDATE_OPTION
 from proven.paths import TESTS_DIR
 from proven.scenarios import Scenario, scenarios
 
-DEFAULT_START = "gunicorn --bind 127.0.0.1:$PORT --workers 1 --preload --no-control-socket app:app"
-"""How a twin starts when its `[check]` table names no `start`: gunicorn, as the proofs do."""
+DEFAULT_START = "gunicorn --bind 127.0.0.1:$PORT --no-control-socket app:app"
+"""How a twin starts when its `[check]` table names no `start`: gunicorn, as the Procfiles do."""
 
 TWINS = ("bad", "good")
 
@@ -64,6 +64,7 @@ def target_for(pair: Scenario, twin: str, values: dict[str, str]) -> Target:
     """The twin as `proven check` sees it: its folder, start command and environment."""
     table = {key: value for key, value in pair.check.items() if key not in KIT_KEYS}
     table["start"] = per_twin(table.get("start"), twin) or DEFAULT_START
+    table["required"] = list(pair.required)
     # The pair's own set-up command (scenario.toml's `setup`) unless the table says otherwise
     # for a twin (`setup = { bad = false }`: that twin does without).
     setup = per_twin(table.get("setup", True), twin)

@@ -2,13 +2,25 @@
 
 import os
 import sys
+from typing import NoReturn
 
 import psycopg
 from flask import Flask, jsonify, request
 
+
+def stop(message: str) -> NoReturn:
+    """Stop at start-up: print why, on one line, and exit with status 3.
+
+    3 is gunicorn's "worker failed to boot": a worker that exits 3 makes the master
+    stop too, where one that exits 1, as `sys.exit("...")` does, is forked again, forever.
+    """
+    print(message, file=sys.stderr)
+    sys.exit(3)
+
+
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if not DATABASE_URL.startswith(("postgresql://", "postgres://")):
-    sys.exit(f"DATABASE_URL must be set to a postgresql:// URL (got {DATABASE_URL!r})")
+    stop(f"DATABASE_URL must be set to a postgresql:// URL (got {DATABASE_URL!r})")
 
 MIGRATIONS = [
     (1, "create table notes (id bigint generated always as identity primary key, body text)"),

@@ -2,14 +2,26 @@
 
 import os
 import sys
+from typing import NoReturn
 
 import redis
 from flask import Flask, jsonify, request
 
+
+def stop(message: str) -> NoReturn:
+    """Stop at start-up: print why, on one line, and exit with status 3.
+
+    3 is gunicorn's "worker failed to boot": a worker that exits 3 makes the master
+    stop too, where one that exits 1, as `sys.exit("...")` does, is forked again, forever.
+    """
+    print(message, file=sys.stderr)
+    sys.exit(3)
+
+
 REDIS_HOST = os.environ.get("REDIS_HOST", "")
 REDIS_PORT = os.environ.get("REDIS_PORT", "")
 if not REDIS_HOST or not REDIS_PORT.isdigit():
-    sys.exit(f"REDIS_HOST and REDIS_PORT must name a Redis (got {REDIS_HOST!r} and {REDIS_PORT!r})")
+    stop(f"REDIS_HOST and REDIS_PORT must name a Redis (got {REDIS_HOST!r} and {REDIS_PORT!r})")
 
 REDIS_URL = f"redis://{REDIS_HOST}:{REDIS_PORT}/0"
 

@@ -2,12 +2,24 @@
 
 import os
 import sys
+from typing import NoReturn
 
 from flask import Flask, jsonify
 
+
+def stop(message: str) -> NoReturn:
+    """Stop at start-up: print why, on one line, and exit with status 3.
+
+    3 is gunicorn's "worker failed to boot": a worker that exits 3 makes the master
+    stop too, where one that exits 1, as `sys.exit("...")` does, is forked again, forever.
+    """
+    print(message, file=sys.stderr)
+    sys.exit(3)
+
+
 SITE_NAME = os.environ.get("SITE_NAME", "").strip()
 if not SITE_NAME:
-    sys.exit(f"SITE_NAME must be set to the name the greeting uses (got {SITE_NAME!r})")
+    stop(f"SITE_NAME must be set to the name the greeting uses (got {SITE_NAME!r})")
 RELEASE_ID = os.environ.get("RELEASE_ID", "unknown")  # set by whatever starts the process
 
 app = Flask(__name__)

@@ -4,13 +4,25 @@ import json
 import os
 import sys
 import uuid
+from typing import NoReturn
 
 import redis
 from flask import Flask, jsonify, request
 
+
+def stop(message: str) -> NoReturn:
+    """Stop at start-up: print why, on one line, and exit with status 3.
+
+    3 is gunicorn's "worker failed to boot": a worker that exits 3 makes the master
+    stop too, where one that exits 1, as `sys.exit("...")` does, is forked again, forever.
+    """
+    print(message, file=sys.stderr)
+    sys.exit(3)
+
+
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if not REDIS_URL.startswith(("redis://", "rediss://")):
-    sys.exit(
+    stop(
         "REDIS_URL must be set to a redis:// URL "
         f"(got {'nothing' if not REDIS_URL else 'another form'})"
     )

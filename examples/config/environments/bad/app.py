@@ -3,9 +3,21 @@
 import os
 import re
 import sys
+from typing import NoReturn
 
 import redis
 from flask import Flask, jsonify, request
+
+
+def stop(message: str) -> NoReturn:
+    """Stop at start-up: print why, on one line, and exit with status 3.
+
+    3 is gunicorn's "worker failed to boot": a worker that exits 3 makes the master
+    stop too, where one that exits 1, as `sys.exit("...")` does, is forked again, forever.
+    """
+    print(message, file=sys.stderr)
+    sys.exit(3)
+
 
 ENVIRONMENTS = {
     "development": {"REDIS_URL": "redis://127.0.0.1:6379/0", "GUESTBOOK_OPEN": True},
@@ -14,7 +26,7 @@ ENVIRONMENTS = {
 }
 APP_ENV = os.environ.get("APP_ENV", "")
 if APP_ENV not in ENVIRONMENTS:
-    sys.exit(f"APP_ENV must be one of {', '.join(ENVIRONMENTS)} (got {APP_ENV!r})")
+    stop(f"APP_ENV must be one of {', '.join(ENVIRONMENTS)} (got {APP_ENV!r})")
 REDIS_URL = ENVIRONMENTS[APP_ENV]["REDIS_URL"]
 GUESTBOOK_OPEN = ENVIRONMENTS[APP_ENV]["GUESTBOOK_OPEN"]
 

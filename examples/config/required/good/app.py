@@ -3,18 +3,28 @@
 import os
 import re
 import sys
+from typing import NoReturn
 
 import redis
 from flask import Flask, jsonify, request
 
+
+def stop(message: str) -> NoReturn:
+    """Stop at start-up: print why, on one line, and exit with status 3.
+
+    3 is gunicorn's "worker failed to boot": a worker that exits 3 makes the master
+    stop too, where one that exits 1, as `sys.exit("...")` does, is forked again, forever.
+    """
+    print(message, file=sys.stderr)
+    sys.exit(3)
+
+
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if not REDIS_URL.startswith(("redis://", "rediss://")):
-    sys.exit(
-        f"REDIS_URL must be a redis:// URL (got {'nothing' if not REDIS_URL else 'another form'})"
-    )
+    stop(f"REDIS_URL must be a redis:// URL (got {'nothing' if not REDIS_URL else 'another form'})")
 SIZE = os.environ.get("GUESTBOOK_SIZE", "100")
 if not SIZE.isdigit() or int(SIZE) < 1:
-    sys.exit(f"GUESTBOOK_SIZE must be a whole number of names, 1 or more (got {SIZE!r})")
+    stop(f"GUESTBOOK_SIZE must be a whole number of names, 1 or more (got {SIZE!r})")
 GUESTBOOK_SIZE = int(SIZE)
 
 NAME = re.compile(r"[A-Za-z][A-Za-z0-9 _-]{0,31}")

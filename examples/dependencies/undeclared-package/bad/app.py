@@ -2,13 +2,25 @@
 
 import os
 import sys
+from typing import NoReturn
 
 import markdown
 from flask import Flask, jsonify, request
 
+
+def stop(message: str) -> NoReturn:
+    """Stop at start-up: print why, on one line, and exit with status 3.
+
+    3 is gunicorn's "worker failed to boot": a worker that exits 3 makes the master
+    stop too, where one that exits 1, as `sys.exit("...")` does, is forked again, forever.
+    """
+    print(message, file=sys.stderr)
+    sys.exit(3)
+
+
 SITE_NAME = os.environ.get("SITE_NAME", "").strip()
 if not SITE_NAME:
-    sys.exit(f"SITE_NAME must be set to the name shown above every note (got {SITE_NAME!r})")
+    stop(f"SITE_NAME must be set to the name shown above every note (got {SITE_NAME!r})")
 
 app = Flask(__name__)
 

@@ -5,12 +5,24 @@ import os
 import re
 import sys
 import zipfile
+from typing import NoReturn
 
 from flask import Flask, jsonify, request, send_file
 
+
+def stop(message: str) -> NoReturn:
+    """Stop at start-up: print why, on one line, and exit with status 3.
+
+    3 is gunicorn's "worker failed to boot": a worker that exits 3 makes the master
+    stop too, where one that exits 1, as `sys.exit("...")` does, is forked again, forever.
+    """
+    print(message, file=sys.stderr)
+    sys.exit(3)
+
+
 SITE_NAME = os.environ.get("SITE_NAME", "").strip()
 if not re.fullmatch(r"[a-z0-9-]{1,40}", SITE_NAME):
-    sys.exit(f"SITE_NAME must be a short lowercase name like 'team-notes' (got {SITE_NAME!r})")
+    stop(f"SITE_NAME must be a short lowercase name like 'team-notes' (got {SITE_NAME!r})")
 
 NOTE_NAME = re.compile(r"[a-z0-9-]{1,40}\.md")
 LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")

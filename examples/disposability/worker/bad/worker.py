@@ -4,12 +4,24 @@ import json
 import os
 import sys
 import time
+from typing import NoReturn
 
 import redis
 
+
+def stop(message: str) -> NoReturn:
+    """Stop at start-up: print why, on one line, and exit with status 3.
+
+    3 is gunicorn's "worker failed to boot": a worker that exits 3 makes the master
+    stop too, where one that exits 1, as `sys.exit("...")` does, is forked again, forever.
+    """
+    print(message, file=sys.stderr)
+    sys.exit(3)
+
+
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if not REDIS_URL.startswith(("redis://", "rediss://")):
-    sys.exit(f"REDIS_URL must be set to a redis:// URL (got {REDIS_URL!r})")
+    stop(f"REDIS_URL must be set to a redis:// URL (got {REDIS_URL!r})")
 
 BANK_CALL_SECONDS = 1.0
 store = redis.Redis.from_url(REDIS_URL, decode_responses=True)

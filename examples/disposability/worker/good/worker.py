@@ -5,18 +5,30 @@ import os
 import signal
 import sys
 import time
+from typing import NoReturn
 
 import redis
 
+
+def stop(message: str) -> NoReturn:
+    """Stop at start-up: print why, on one line, and exit with status 3.
+
+    3 is gunicorn's "worker failed to boot": a worker that exits 3 makes the master
+    stop too, where one that exits 1, as `sys.exit("...")` does, is forked again, forever.
+    """
+    print(message, file=sys.stderr)
+    sys.exit(3)
+
+
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if not REDIS_URL.startswith(("redis://", "rediss://")):
-    sys.exit(
+    stop(
         "REDIS_URL must be set to a redis:// URL "
         f"(got {'nothing' if not REDIS_URL else 'another form'})"
     )
 VISIBILITY = os.environ.get("VISIBILITY_TIMEOUT_SECONDS", "30")
 if not VISIBILITY.isdigit() or int(VISIBILITY) == 0:
-    sys.exit(f"VISIBILITY_TIMEOUT_SECONDS must be a whole number above 0 (got {VISIBILITY!r})")
+    stop(f"VISIBILITY_TIMEOUT_SECONDS must be a whole number above 0 (got {VISIBILITY!r})")
 
 BANK_CALL_SECONDS = 1.0
 store = redis.Redis.from_url(REDIS_URL, decode_responses=True)
@@ -27,7 +39,7 @@ credit_once = store.register_script(
 stopping = False
 
 
-def stop(signum: int, frame: object) -> None:
+def on_sigterm(signum: int, frame: object) -> None:
     """On SIGTERM, finish the payout in hand, then exit."""
     global stopping
     stopping = True
@@ -66,7 +78,7 @@ def pay(job: dict) -> None:
 
 
 if __name__ == "__main__":
-    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGTERM, on_sigterm)
     print(f"worker ready (pid {os.getpid()})", flush=True)
     while not stopping:
         requeue_expired()

@@ -8,12 +8,24 @@ import sys
 import time
 import uuid
 from datetime import UTC, datetime
+from typing import NoReturn
 
 from flask import Flask, g, jsonify, request
 
+
+def stop(message: str) -> NoReturn:
+    """Stop at start-up: print why, on one line, and exit with status 3.
+
+    3 is gunicorn's "worker failed to boot": a worker that exits 3 makes the master
+    stop too, where one that exits 1, as `sys.exit("...")` does, is forked again, forever.
+    """
+    print(message, file=sys.stderr)
+    sys.exit(3)
+
+
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "info").upper()
 if LOG_LEVEL not in ("DEBUG", "INFO", "WARNING", "ERROR"):
-    sys.exit(f"LOG_LEVEL must be debug, info, warning or error (got {LOG_LEVEL.lower()!r})")
+    stop(f"LOG_LEVEL must be debug, info, warning or error (got {LOG_LEVEL.lower()!r})")
 
 ORDERS = {"1001": {"item": "tea", "quantity": 2}, "1002": {"item": "milk", "quantity": 1}}
 REQUEST_ID = re.compile(r"[A-Za-z0-9-]{1,64}")

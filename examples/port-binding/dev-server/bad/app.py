@@ -4,12 +4,24 @@ import os
 import re
 import sys
 import time
+from typing import NoReturn
 
 from flask import Flask, jsonify, request
 
+
+def stop(message: str) -> NoReturn:
+    """Stop at start-up: print why, on one line, and exit with status 3.
+
+    3 is gunicorn's "worker failed to boot": a worker that exits 3 makes the master
+    stop too, where one that exits 1, as `sys.exit("...")` does, is forked again, forever.
+    """
+    print(message, file=sys.stderr)
+    sys.exit(3)
+
+
 PORT = os.environ.get("PORT", "")
 if not PORT.isdigit() or not 0 < int(PORT) < 65536:
-    sys.exit(f"PORT must be a TCP port number from 1 to 65535 (got {PORT!r})")
+    stop(f"PORT must be a TCP port number from 1 to 65535 (got {PORT!r})")
 
 NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,31}")
 app = Flask(__name__)

@@ -3,13 +3,25 @@
 import os
 import re
 import sys
+from typing import NoReturn
 
 import requests
 from flask import Flask, jsonify, request
 
+
+def stop(message: str) -> NoReturn:
+    """Stop at start-up: print why, on one line, and exit with status 3.
+
+    3 is gunicorn's "worker failed to boot": a worker that exits 3 makes the master
+    stop too, where one that exits 1, as `sys.exit("...")` does, is forked again, forever.
+    """
+    print(message, file=sys.stderr)
+    sys.exit(3)
+
+
 GREETER_URL = os.environ.get("GREETER_URL", "").rstrip("/")
 if not GREETER_URL.startswith(("http://", "https://")):
-    sys.exit(f"GREETER_URL must be an http:// or https:// URL (got {GREETER_URL!r})")
+    stop(f"GREETER_URL must be an http:// or https:// URL (got {GREETER_URL!r})")
 
 NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,31}")
 app = Flask(__name__)

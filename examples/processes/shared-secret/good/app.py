@@ -3,12 +3,24 @@
 import os
 import re
 import sys
+from typing import NoReturn
 
 from flask import Flask, jsonify, request, session
 
+
+def stop(message: str) -> NoReturn:
+    """Stop at start-up: print why, on one line, and exit with status 3.
+
+    3 is gunicorn's "worker failed to boot": a worker that exits 3 makes the master
+    stop too, where one that exits 1, as `sys.exit("...")` does, is forked again, forever.
+    """
+    print(message, file=sys.stderr)
+    sys.exit(3)
+
+
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if len(SECRET_KEY) < 32:
-    sys.exit("SECRET_KEY must be set to a random string of at least 32 characters")
+    stop("SECRET_KEY must be set to a random string of at least 32 characters")
 
 USER_NAME = re.compile(r"[a-z][a-z0-9_-]{0,31}")
 app = Flask(__name__)

@@ -4,19 +4,31 @@ import os
 import re
 import sys
 import uuid
+from typing import NoReturn
 
 import redis
 from flask import Flask, jsonify, request
 
+
+def stop(message: str) -> NoReturn:
+    """Stop at start-up: print why, on one line, and exit with status 3.
+
+    3 is gunicorn's "worker failed to boot": a worker that exits 3 makes the master
+    stop too, where one that exits 1, as `sys.exit("...")` does, is forked again, forever.
+    """
+    print(message, file=sys.stderr)
+    sys.exit(3)
+
+
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if not REDIS_URL.startswith(("redis://", "rediss://")):
-    sys.exit(
+    stop(
         "REDIS_URL must be set to a redis:// URL "
         f"(got {'nothing' if not REDIS_URL else 'another form'})"
     )
 CART_TTL = os.environ.get("CART_TTL_SECONDS", "1800")
 if not CART_TTL.isdigit() or int(CART_TTL) == 0:
-    sys.exit(f"CART_TTL_SECONDS must be a whole number of seconds above 0 (got {CART_TTL!r})")
+    stop(f"CART_TTL_SECONDS must be a whole number of seconds above 0 (got {CART_TTL!r})")
 
 CART_ID = re.compile(r"[0-9a-f]{32}")
 store = redis.Redis.from_url(
