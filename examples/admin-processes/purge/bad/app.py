@@ -20,7 +20,10 @@ def stop(message: str) -> NoReturn:
 
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if not DATABASE_URL.startswith(("postgresql://", "postgres://")):
-    stop(f"DATABASE_URL must be set to a postgresql:// URL (got {DATABASE_URL!r})")
+    stop(
+        "DATABASE_URL must be set to a postgresql:// URL "
+        f"(got {'nothing' if not DATABASE_URL else 'another form'})"
+    )
 
 SCHEMA = """
 create table if not exists tasks (

@@ -21,7 +21,10 @@ def stop(message: str) -> NoReturn:
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if not REDIS_URL.startswith(("redis://", "rediss://")):
-    stop(f"REDIS_URL must be set to a redis:// URL (got {REDIS_URL!r})")
+    stop(
+        "REDIS_URL must be set to a redis:// URL "
+        f"(got {'nothing' if not REDIS_URL else 'another form'})"
+    )
 
 BANK_CALL_SECONDS = 1.0
 store = redis.Redis.from_url(REDIS_URL, decode_responses=True)
