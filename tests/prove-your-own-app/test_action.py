@@ -22,6 +22,7 @@ import sysconfig
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 import yaml
 
@@ -95,6 +96,29 @@ def test_action_metadata_is_a_composite_action_as_github_documents_it():
             ids.append(step["id"])
     for spec in action["outputs"].values():
         assert EXPRESSION.fullmatch(spec["value"])[1].split(".")[1] in ids, spec
+
+
+SCHEMA = ROOT / "tests" / "site" / "schemas" / "github-action.json"
+"""SchemaStore's schema of an action's metadata (vendored, see that folder's README)."""
+
+
+def test_action_metadata_matches_schemastores_schema():
+    """`action.yml` is valid against the published schema; the schema catches what it must.
+
+    Without a step's `shell`, an input's `description` or an output's `value`,
+    the same file is refused: the check is not vacuous.
+    """
+    validator = jsonschema.Draft7Validator(json.loads(SCHEMA.read_text()))
+    action = load()
+    assert [error.message for error in validator.iter_errors(action)] == []
+    for broken in (
+        lambda a: a["runs"]["steps"][0].pop("shell"),
+        lambda a: a["inputs"]["start"].pop("description"),
+        lambda a: a["outputs"]["json"].pop("value"),
+    ):
+        copy = load()
+        broken(copy)
+        assert list(validator.iter_errors(copy)), "the schema accepted a broken action"
 
 
 def _fill(text: str, context: dict[str, Any]) -> str:

@@ -149,9 +149,9 @@ def check_command(what: str, command: str, target: Target) -> None:
 
     Example:
         ```python
-        import pytest
-
         from pathlib import Path
+
+        import pytest
 
         from proven.check.cli import check_command
         from proven.check.target import Target, TargetError
