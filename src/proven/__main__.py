@@ -55,8 +55,10 @@ def main(argv: list[str] | None = None) -> int:
         unknown = f"proven: no command {args[0]!r}\n\n" if args else ""
         print(unknown + HELP, end="", file=sys.stderr)
         return 2
-    from proven.check.cli import main as check
-
+    try:
+        from proven.check.cli import main as check
+    except KeyboardInterrupt:  # Ctrl-C while the kit loads: nothing has started yet
+        return 130
     return check(args[1:])
 
 

@@ -258,7 +258,7 @@ def test_action_steps_install_run_report_and_fail(tmp_path: Path, kit_python: tu
     (app / "proven.toml").write_text(CONFIG)
     checkout, python = kit_python
     inputs = {"python": str(python)}
-    failed = run_action(inputs, checkout, app, tmp_path / "failing")
+    failed = run_action({**inputs, "redis": "true"}, checkout, app, tmp_path / "failing")
     names = [name for name, *_ in failed["steps"]]
     assert names == [step["name"] for step in load()["runs"]["steps"]]
     install, check, upload, verdict = failed["steps"]
@@ -271,6 +271,7 @@ def test_action_steps_install_run_report_and_fail(tmp_path: Path, kit_python: tu
     assert verdict[1] == 1 and "a check failed" in verdict[2], verdict
     summary = failed["summary"].read_text()
     assert "### proven check" in summary and "| [Stops at start without required config]" in summary
+    assert "servers (PROOF_SERVERS=" in summary and "Redis in REDIS_URL: " in summary
     paths = upload[2]["path"].split()
     assert len(paths) == 3 and all(Path(path).is_file() for path in paths), upload
     report = json.loads(Path(paths[0]).read_text())

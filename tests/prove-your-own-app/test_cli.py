@@ -84,6 +84,10 @@ REFUSED = {
         ["--start", "$SERVER --port $PORT", "--env", "SERVER=./serve.sh"],
         "./serve.sh is not an executable file",
     ),
+    "start command that is a shell builtin": (
+        ["--start", "cd app && touch {marker}"],
+        "starts with the shell's 'cd'",
+    ),
     "setup command not found": (
         ["--start", "touch {marker}", "--setup", "no-such-migrate up"],
         "the setup command 'no-such-migrate up'",

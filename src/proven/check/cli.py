@@ -77,6 +77,9 @@ VARIABLE = re.compile(r"\$(?:\{(\w+)\}|(\w+))")
 ASSIGNMENT = re.compile(r"^[A-Za-z_]\w*=")
 """A `NAME=value` word: before a command, a shell sets it; after the kit's `exec`, it is not run."""
 
+SHELL_WORDS = {".", "cd", "eval", "exec", "export", "if", "set", "source", "ulimit", "umask"}
+"""Shell builtins and keywords a start command might begin with: after `exec`, none runs."""
+
 
 def parser() -> argparse.ArgumentParser:
     """The options of `proven check`.
@@ -178,6 +181,11 @@ def check_command(what: str, command: str, target: Target) -> None:
         raise TargetError(
             f"{said} starts with the setting {word!r}: the kit runs `exec <command>`, "
             "so give settings with --env NAME=VALUE"
+        )
+    if word in SHELL_WORDS:
+        raise TargetError(
+            f"{said} starts with the shell's {word!r}: the kit runs `exec <command>`, "
+            "so give the program itself (and its folder with --cwd, its settings with --env)"
         )
     if "/" in word:
         found = Path(word) if os.path.isabs(word) else target.cwd / word
