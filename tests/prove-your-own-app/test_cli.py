@@ -88,6 +88,10 @@ REFUSED = {
         ["--start", "cd app && touch {marker}"],
         "starts with the shell's 'cd'",
     ),
+    "start command with a variable the app does not get": (
+        ["--start", "$VIRTUAL_ENV/bin/gunicorn app:app"],
+        "$VIRTUAL_ENV is not set for the app",
+    ),
     "setup command not found": (
         ["--start", "touch {marker}", "--setup", "no-such-migrate up"],
         "the setup command 'no-such-migrate up'",

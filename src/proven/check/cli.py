@@ -123,15 +123,16 @@ def app_path(target: Target) -> str:
     return target.env.get("PATH", os.environ.get("PATH", "/usr/bin:/bin"))
 
 
-def program(command: str, env: Mapping[str, str]) -> str:
-    """The program a shell command runs: its first word, with `$NAME` and `${NAME}` expanded.
+def program(command: str, env: Mapping[str, str]) -> tuple[str, str]:
+    """The program a shell command runs: its first word as written, and with `$NAME` expanded.
 
     Example:
         ```python
         from proven.check.cli import program
 
-        assert program('$SERVER --bind "127.0.0.1:$PORT"', {"SERVER": "gunicorn"}) == "gunicorn"
-        assert program("${VENV}/bin/gunicorn app:app", {"VENV": ".venv"}) == ".venv/bin/gunicorn"
+        found = program('$SERVER --bind "127.0.0.1:$PORT"', {"SERVER": "gunicorn"})
+        assert found == ("$SERVER", "gunicorn")
+        assert program("${VENV}/bin/gunicorn app:app", {})[1] == "/bin/gunicorn"
         ```
     """
     try:
@@ -140,7 +141,7 @@ def program(command: str, env: Mapping[str, str]) -> str:
         raise TargetError(f"{command!r}: {error}") from None
     if not words:
         raise TargetError("the command is empty")
-    return VARIABLE.sub(lambda found: env.get(found[1] or found[2], ""), words[0])
+    return words[0], VARIABLE.sub(lambda found: env.get(found[1] or found[2], ""), words[0])
 
 
 def check_command(what: str, command: str, target: Target) -> None:
@@ -173,8 +174,14 @@ def check_command(what: str, command: str, target: Target) -> None:
         "PORT": "8000",
         **target.env,
     }
-    word = program(command, env)
+    written, word = program(command, env)
     said = f"the {what} command {command!r}"
+    unset = sorted({a or b for a, b in VARIABLE.findall(written)} - set(env))
+    if unset:
+        said += (
+            f" (${', $'.join(unset)} is not set for the app, which runs in a clean "
+            "environment: pass it with --env)"
+        )
     if not word:
         raise TargetError(f"{said} runs nothing: its first word expands to an empty string")
     if ASSIGNMENT.match(word):
