@@ -285,3 +285,36 @@ def test_action_steps_install_run_report_and_fail(tmp_path: Path, kit_python: tu
     passed = run_action(passing, checkout, app, tmp_path / "passing")
     assert [code for _, code, _ in passed["steps"] if code != "uses"] == [0, 0, 0], passed
     assert passed["summary"].read_text().count("| pass |") == 1
+
+
+PAGE = ROOT / "docs" / "prove-your-own-app.md"
+
+
+def page_yaml(heading: str) -> dict[str, Any]:
+    """The YAML block under `heading` on the page "Prove your own app", parsed."""
+    text = PAGE.read_text()
+    section = text[text.index(heading) :]
+    block = re.search(r"```yaml\n(.*?)```", section, re.DOTALL)
+    assert block, f"no YAML block under {heading!r}"
+    return yaml.safe_load(block[1])
+
+
+def test_page_workflow_is_valid_and_gives_the_action_its_inputs():
+    """The page's workflow is valid GitHub syntax; its step with the action names only inputs."""
+    workflow = page_yaml("### GitHub Actions")
+    workflow["on"] = workflow.pop(True)  # YAML 1.1 reads the key `on` as True; GitHub does not
+    schema = json.loads((SCHEMA.parent / "github-workflow.json").read_text())
+    assert [e.message for e in jsonschema.Draft7Validator(schema).iter_errors(workflow)] == []
+    [job] = workflow["jobs"].values()
+    [step] = [
+        s for s in job["steps"] if s.get("uses", "").split("@")[0].endswith("/twelve-factor-proven")
+    ]
+    assert set(step["with"]) <= set(load()["inputs"]), step["with"]
+
+
+def test_page_gitlab_job_reports_junit():
+    """The page's GitLab job writes the JUnit report that its `artifacts:reports:junit` names."""
+    [job] = page_yaml("### GitLab CI").values()
+    junit = job["artifacts"]["reports"]["junit"]
+    [command] = [line for line in job["script"] if "proven check" in line]
+    assert f"--junit {junit}" in command and job["artifacts"]["when"] == "always"
