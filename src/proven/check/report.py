@@ -176,19 +176,19 @@ def cell(text: str) -> str:
     r"""`text` as one cell of a Markdown table, shown as it is.
 
     HTML is escaped (an app's `<html>` answer stays text), Markdown's marks and
-    the pipe are backslashed (an underscore inside a word, as in `REDIS_URL`,
-    marks nothing and stays as it is), and line breaks become `<br>`, which
-    would otherwise end the row.
+    the pipe are backslashed (except `]` and an underscore inside a word, as
+    in `REDIS_URL`, which mark nothing on their own), and line breaks become
+    `<br>`, which would otherwise end the row.
 
     Example:
         ```python
         from proven.check.report import cell
 
         assert cell("200 <html>\n<b>a|b</b>") == r"200 &lt;html&gt;<br>&lt;b&gt;a\|b&lt;/b&gt;"
-        assert cell("REDIS_URL *2* _x_") == r"REDIS_URL \*2\* \_x\_"
+        assert cell("REDIS_URL *2* _x_ [y](z)") == r"REDIS_URL \*2\* \_x\_ \[y](z)"
         ```
     """
-    marked = re.sub(r"([\\`*\[\]|]|(?<!\w)_|_(?!\w))", r"\\\1", html.escape(text, quote=False))
+    marked = re.sub(r"([\\`*\[|]|(?<!\w)_|_(?!\w))", r"\\\1", html.escape(text, quote=False))
     return re.sub(r"\r\n|\r|\n", "<br>", marked)
 
 
