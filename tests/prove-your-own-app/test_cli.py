@@ -15,6 +15,7 @@ import re
 import signal
 import subprocess
 import sys
+import time
 import xml.etree.ElementTree as ET
 from datetime import datetime
 from pathlib import Path
@@ -215,13 +216,18 @@ def _working_in(pid: int, folder: Path) -> bool:
 
 
 @pytest.mark.parametrize(
-    "signum, status", [(signal.SIGTERM, 143), (signal.SIGINT, 130)], ids=["SIGTERM", "SIGINT"]
+    "signals, status",
+    [([signal.SIGTERM], 143), ([signal.SIGINT], 130), ([signal.SIGINT, signal.SIGTERM], 130)],
+    ids=["SIGTERM", "SIGINT", "SIGINT-then-SIGTERM"],
 )
-def test_interrupted_run_ends_everything_it_started(tmp_path: Path, signum: int, status: int):
+def test_interrupted_run_ends_everything_it_started(
+    tmp_path: Path, signals: list[int], status: int
+):
     """Signalled mid-run, it exits 128 + the signal, no traceback, nothing left running or on disk.
 
     The run has a throwaway Redis and the app's gunicorn master with two workers,
-    all in temporary folders under the kit's own TMPDIR.
+    all in temporary folders under the kit's own TMPDIR. A second signal during
+    the clean-up (a cancelled CI job sends SIGINT, then SIGTERM) does not cut it short.
     """
     code, temporary = tmp_path / "code", tmp_path / "tmp"
     code.mkdir()
@@ -246,14 +252,16 @@ def test_interrupted_run_ends_everything_it_started(tmp_path: Path, signum: int,
 
         running = poll(started, timeout=60)
         assert running, "the app and its server never ran"
-        process.send_signal(signum)
+        for signum in signals:
+            process.send_signal(signum)
+            time.sleep(0.2)
         out, err = process.communicate(timeout=60)
     finally:
         process.kill()
         process.wait()
     assert process.returncode == status, out + err
     assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
-    assert f"{signal.Signals(signum).name}: stopped everything it started" in err
+    assert f"{signal.Signals(signals[0]).name}: stopped everything it started" in err
     assert poll(lambda: not any(_alive(pid) for pid in running), timeout=10), running
     assert list(temporary.iterdir()) == []
 
