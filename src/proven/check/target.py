@@ -202,6 +202,8 @@ def target_from_mapping(data: Mapping[str, Any], base: Path) -> Target:
         raise TargetError(f"unknown keys {unknown}; known: {sorted(known)}")
     if not isinstance(data.get("start"), str) or not data["start"].strip():
         raise TargetError("say how to start the app: start = 'gunicorn --bind :$PORT app:app'")
+    if data.get("body") is not None and not data.get("write"):
+        raise TargetError("a body (--body) is sent with the write: name it (--write 'POST /items')")
     services = {}
     for service, variable in SERVICE_VARIABLES.items():
         wanted = data.get(service, False)
