@@ -24,14 +24,15 @@ An interrupted run leaves nothing either (Linux):
 - A run killed outright (SIGKILL, or an xdist worker ended with `os._exit`)
   cannot tear anything down. Each process that starts processes or makes
   folders through the harness writes them to a *run registry*, a file
-  `proven-run-<pid>-<start time>` in the temporary directory, and starts a
+  `proven-run-<pid>-<start time>-<random>` in the temporary directory, and starts a
   *watchdog* the first time: a small Python process in a session of its own
   that holds the read end of a pipe whose write end only the run's process
   holds. The pipe reaches end-of-file when that process ends, however it
   ends; the watchdog then kills what the registry still lists and deletes
   the folders and the registry. `PR_SET_PDEATHSIG` is not used: it fires
-  when the *thread* that started a child ends, and the harness starts apps
-  from pool threads (`proven.processes.close_all`, `start_copies`).
+  when the *thread* that started a child ends, not its process, and apps and
+  servers are started from threads that end before them (the soak's fault
+  injector restarts them from a thread of its own, `proven.soak`).
 - If the watchdog died as well (a whole process tree killed), the next run
   reaps the registries of runs whose process is gone (`reap_dead_runs`).
 
@@ -46,6 +47,7 @@ import atexit
 import os
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -384,7 +386,7 @@ def interrupt_on_sigterm() -> Iterator[None]:
 
 
 REGISTRY_PREFIX = "proven-run-"
-"""Name of a run registry in the temporary directory: `proven-run-<pid>-<start time>`."""
+"""Name of a run registry in the temporary directory: `proven-run-<pid>-<start time>-<random>`."""
 
 
 class _Watch:
@@ -412,9 +414,10 @@ def _record(line: str) -> None:
 def _start_watch() -> None:
     """Make this process's run registry and start its watchdog (see the module's docstring)."""
     me = os.getpid()
-    registry = Path(tempfile.gettempdir()) / f"{REGISTRY_PREFIX}{me}-{_started(me)}"
-    # Private to its owner: a run trusts only registries of its own user (`_trusted`).
-    os.close(os.open(registry, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))
+    # A new file (mode 0600, never one planted beforehand): a run trusts only its user's.
+    handle, name = tempfile.mkstemp(prefix=f"{REGISTRY_PREFIX}{me}-{_started(me)}-")
+    os.close(handle)
+    registry = Path(name)
     package_parent = str(Path(__file__).resolve().parents[1])
     watchdog = (
         "import sys; sys.path.insert(0, sys.argv[1]); "
@@ -539,7 +542,8 @@ def _trusted(registry: Path) -> bool:
         info = registry.lstat()
     except OSError:
         return False
-    return info.st_uid == os.geteuid() and not info.st_mode & 0o022
+    mine = info.st_uid == os.geteuid() and not info.st_mode & 0o022
+    return mine and stat.S_ISREG(info.st_mode)
 
 
 def _kill_group(leader: int, started: int) -> list[int]:
@@ -626,7 +630,7 @@ def reap_dead_runs() -> list[str]:
         sleeper = subprocess.Popen(["sleep", "30"], start_new_session=True)
         # The registry of a run that died: its pid names no process that started then.
         started = Path(f"/proc/{sleeper.pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
-        registry = Path(tempfile.gettempdir(), f"{REGISTRY_PREFIX}{2**22 + 1}-0")
+        registry = Path(tempfile.gettempdir(), f"{REGISTRY_PREFIX}{2**22 + 1}-0-example")
         registry.write_text(f"group {sleeper.pid} {started}\ndir {folder}\n")
         registry.chmod(0o600)
         reaped = reap_dead_runs()
@@ -637,6 +641,7 @@ def reap_dead_runs() -> list[str]:
     reaped: list[str] = []
     for registry in sorted(Path(tempfile.gettempdir()).glob(f"{REGISTRY_PREFIX}*")):
         owner, _, started = registry.name.removeprefix(REGISTRY_PREFIX).partition("-")
+        started = started.partition("-")[0]
         if not (owner.isdigit() and started.isdigit()):
             continue
         if str(_started(int(owner))) == started:
