@@ -322,15 +322,20 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     the controller (`workeroutput`), which reports every worker's leftovers and stores
     the observations of every worker's proofs, once. It runs last, after pytest has
     torn down the fixtures of an interrupted run; each process then ends its watchdog
-    ([`end_watch`][proven.hygiene.end_watch]).
+    ([`end_watch`][proven.hygiene.end_watch]), which finds nothing left to reap.
     """
+    _finish(session)
+    hygiene.end_watch()
+
+
+def _finish(session: pytest.Session) -> None:
+    """The work of `pytest_sessionfinish`: observations, and the leftover check."""
     config = session.config
     if _is_worker(config):
         leftovers = hygiene.wait_until_clean(hygiene.SUITE_DIRS)
         config.workeroutput["leftovers"] = leftovers
         if leftovers:
             hygiene.remove_leftovers(hygiene.SUITE_DIRS)
-        hygiene.end_watch()
         return
     reporter = config.pluginmanager.get_plugin("terminalreporter")
     if config.getoption(UPDATE_OPTION) and os.environ.get(SWAP_TWINS) != "1":
@@ -345,7 +350,6 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         [] if parallel else hygiene.wait_until_clean(hygiene.SUITE_DIRS)
     )
     if not leftovers:
-        hygiene.end_watch()
         return
     if reporter is not None:
         reporter.write_sep("=", "resources the suite left behind", red=True)
@@ -354,7 +358,6 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         reporter.stats.setdefault("leftover", []).extend(Leftover(line) for line in leftovers)
     session.exitstatus = pytest.ExitCode.TESTS_FAILED
     hygiene.remove_leftovers(hygiene.SUITE_DIRS)
-    hygiene.end_watch()
 
 
 _workers_leftovers: list[str] = []
