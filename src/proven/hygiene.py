@@ -495,7 +495,7 @@ def track_group(pid: int) -> None:
             "    ['sleep', '30'], stdout=subprocess.DEVNULL, start_new_session=True)\n"
             "track_group(sleeper.pid); print(sleeper.pid, flush=True); os._exit(9)"
         )
-        made = subprocess.run([sys.executable, "-c", run], capture_output=True, text=True)
+        made = subprocess.run([sys.executable, "-c", run], stdout=subprocess.PIPE, text=True)
         sleeper = int(made.stdout)
         # Its watchdog saw the run end and killed the group (init reaps the orphan).
         assert wait_for(lambda: not is_running(sleeper), timeout=10)
@@ -526,7 +526,7 @@ def untrack_group(pid: int) -> None:
             "    ['sleep', '30'], stdout=subprocess.DEVNULL, start_new_session=True)\n"
             "track_group(sleeper.pid); untrack_group(sleeper.pid); print(sleeper.pid)"
         )
-        made = subprocess.run([sys.executable, "-c", run], capture_output=True, text=True)
+        made = subprocess.run([sys.executable, "-c", run], stdout=subprocess.PIPE, text=True)
         sleeper = int(made.stdout)
         assert is_running(sleeper)  # alive after its run and its watchdog ended
         os.kill(sleeper, signal.SIGKILL)
