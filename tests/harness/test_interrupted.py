@@ -13,12 +13,13 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from proven.hygiene import descendants, is_running
+from proven.hygiene import REGISTRY_PREFIX, descendants, is_running, reap_dead_runs
 from proven.paths import ROOT
 from proven.waiting import wait_for
 
@@ -178,3 +179,28 @@ def test_sigkill_of_run_and_watchdog_is_reaped_by_the_next_run(victim: Victim, r
     assert after.returncode == 0, after.stdout + after.stderr
     assert "reaped what runs killed earlier left behind" in after.stdout
     assert victim.left() == []
+
+
+def test_reaping_spares_a_process_that_took_a_recorded_pid(tmp_path: Path, monkeypatch):
+    """A dead run's registry names a pid that now belongs to another process (its start time
+    differs): the next run kills nothing of it, and still deletes the run's folders."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # see only this test's registries
+    folder = tmp_path / "proof-app-left"
+    folder.mkdir()
+    stranger = subprocess.Popen(["sleep", "30"], start_new_session=True)
+    try:
+        dead_owner = int(Path("/proc/sys/kernel/pid_max").read_text())  # no process has it
+        registry = tmp_path / f"{REGISTRY_PREFIX}{dead_owner}-1-test"
+        # The group the dead run started had this pid, but started at another time.
+        registry.write_text(
+            f"group {stranger.pid} {int(started(stranger.pid)) - 1}\ndir {folder}\n"
+        )
+        registry.chmod(0o600)
+
+        reaped = reap_dead_runs()
+
+        assert reaped == [f"directory {folder}"]
+        assert is_running(stranger.pid) and not registry.exists()
+    finally:
+        stranger.kill()
+        stranger.wait()
