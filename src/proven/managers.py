@@ -26,7 +26,7 @@ from pathlib import Path
 import requests
 
 from proven.hygiene import proof_dir
-from proven.paths import EXAMPLES_DIR
+from proven.paths import EXAMPLES_DIR, copy_shipped
 from proven.processes import start_group, stop_group
 from proven.services import free_port
 from proven.waiting import poll, wait_for
@@ -158,7 +158,7 @@ class Managed:
         self.root = Path(proof_dir("slug"))
         self.slug = self.root / "app"
         """The copy of the example folder the manager runs in."""
-        shutil.copytree(EXAMPLES_DIR / example, self.slug)
+        copy_shipped(EXAMPLES_DIR / example, self.slug)
         self.port = free_port()
         """The port of the `web` process."""
         self.marker = uuid.uuid4().hex

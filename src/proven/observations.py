@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from proven.claims import Claim
-from proven.paths import EXAMPLES_DIR, PACKAGE_DIR, ROOT, TESTS_DIR
+from proven.paths import EXAMPLES_DIR, PACKAGE_DIR, ROOT, TESTS_DIR, shipped_files
 
 FILE_NAME = "observations.json"
 """Each page's observations live in `tests/<page-slug>/observations.json`."""
@@ -95,14 +95,6 @@ def pairs_named(source: str) -> list[Path]:
     ]
 
 
-def _files_of(folder: Path) -> list[Path]:
-    return sorted(
-        path
-        for path in folder.rglob("*")
-        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc"
-    )
-
-
 def fingerprinted_files(found: Claim) -> list[Path]:
     """Every file whose content the fingerprint of a claim's proof covers.
 
@@ -129,7 +121,7 @@ def fingerprinted_files(found: Claim) -> list[Path]:
         files.append(page_conftest)
     files += sorted(PACKAGE_DIR.glob("*.py"))
     for scenario in pairs_named(test_file.read_text()):
-        files += _files_of(scenario)
+        files += shipped_files(scenario)
     return files
 
 

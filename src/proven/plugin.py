@@ -4,6 +4,11 @@ Installed with the package, pytest loads it by its entry point (`pytest11`):
 backing services and example apps as real processes, the `observe` fixture,
 the `claim`, `lock` and `alone` marks, and the leftover check.
 
+A run proves the checkout it runs in (see `proven.paths`), and an interrupted
+run leaves nothing behind: SIGTERM ends it as Ctrl-C does, a run killed
+outright is cleaned up by its watchdog, and a run that starts reaps what dead
+runs left (see `proven.hygiene`).
+
 Set `REDIS_URL` or `DATABASE_URL` to run the proofs against servers you
 already run (the proofs flush that Redis database and reset that database's
 `public` schema); otherwise each test session starts throwaway servers.
@@ -22,7 +27,7 @@ import psycopg
 import pytest
 import redis
 
-from proven import hygiene
+from proven import hygiene, paths
 from proven.claims import collect_claims
 from proven.cluster import RoundRobin
 from proven.observations import (
@@ -184,9 +189,14 @@ def run_dir(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
-    """Say which Redis and PostgreSQL the proofs use: the system's, a PyPI wheel's, or a URL."""
+    """Say which checkout the proofs run, and which Redis and PostgreSQL they use."""
     source = os.environ.get(SERVERS) or "auto: the system's first, else a PyPI wheel's"
-    return [f"servers ({SERVERS}={source}):", *(f"  {line}" for line in describe_servers())]
+    chosen = f"from {paths.ROOT_VARIABLE}" if os.environ.get(paths.ROOT_VARIABLE) else "this run's"
+    return [
+        f"checkout under test ({chosen}): {paths.ROOT}",
+        f"servers ({SERVERS}={source}):",
+        *(f"  {line}" for line in describe_servers()),
+    ]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -220,7 +230,29 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Register the marks a proof uses: `claim`, `lock(name)` and `alone`."""
+    """Register the marks a proof uses; prove this checkout; let SIGTERM end the run as Ctrl-C.
+
+    - The marks: `claim`, `lock(name)` and `alone`.
+    - A run whose rootdir is a checkout of the project proves that checkout: one
+      virtualenv may serve several (a worktree, a second clone), and the package
+      takes its root from the working directory (`proven.paths.ROOT`). A run
+      started from outside its checkout would prove another one: it stops with
+      a usage error instead, unless `PROVEN_ROOT` names the root on purpose.
+    - SIGTERM (a CI time-out, a cancelled job) raises `KeyboardInterrupt`, in the
+      controller and in every xdist worker, so every fixture is torn down
+      ([`interrupt_on_sigterm`][proven.hygiene.interrupt_on_sigterm]).
+    """
+    checkout = paths.find_root(config.rootpath)
+    overridden = os.environ.get(paths.ROOT_VARIABLE)
+    if checkout is not None and checkout != paths.ROOT and not overridden:
+        raise pytest.UsageError(
+            f"this run's rootdir is the checkout {checkout}, but the proofs would run the "
+            f"examples of {paths.ROOT} (the checkout of the working directory {Path.cwd()}): "
+            f"run pytest from inside {checkout}, or set {paths.ROOT_VARIABLE}"
+        )
+    interrupt = ExitStack()
+    interrupt.enter_context(hygiene.interrupt_on_sigterm())
+    config.add_cleanup(interrupt.close)
     for line in (
         "claim(id, text): the claim a proof proves; shown on the page named by the test's folder",
         "lock(name): under -n auto, no two tests marked with the same name run at the same "
@@ -266,13 +298,38 @@ def _is_worker(config: pytest.Config) -> bool:
     return hasattr(config, "workerinput")
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Reap what runs killed outright left behind, and say so (not in xdist workers).
+
+    See [`reap_dead_runs`][proven.hygiene.reap_dead_runs]: a run whose process
+    and watchdog were both killed leaves its servers, apps and folders.
+    """
+    if _is_worker(session.config):
+        return
+    reaped = hygiene.reap_dead_runs()
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reaped and reporter is not None:
+        reporter.write_line(f"reaped what runs killed earlier left behind ({len(reaped)}):")
+        for line in reaped:
+            reporter.write_line(f"  {line}")
+
+
+@pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Store observations when asked; fail the run when a resource of the suite remains.
 
     Under `-n auto` each worker checks what its own proofs left and hands the list to
     the controller (`workeroutput`), which reports every worker's leftovers and stores
-    the observations of every worker's proofs, once.
+    the observations of every worker's proofs, once. It runs last, after pytest has
+    torn down the fixtures of an interrupted run; each process then ends its watchdog
+    ([`end_watch`][proven.hygiene.end_watch]), which finds nothing left to reap.
     """
+    _finish(session)
+    hygiene.end_watch()
+
+
+def _finish(session: pytest.Session) -> None:
+    """The work of `pytest_sessionfinish`: observations, and the leftover check."""
     config = session.config
     if _is_worker(config):
         leftovers = hygiene.wait_until_clean(hygiene.SUITE_DIRS)

@@ -24,8 +24,8 @@ from typing import Any, Self
 
 import requests
 
-from proven.hygiene import proof_dir
-from proven.paths import EXAMPLES_DIR
+from proven.hygiene import proof_dir, track_group, untrack_group
+from proven.paths import EXAMPLES_DIR, copy_shipped
 from proven.waiting import poll
 
 CommandBuilder = Callable[[Path, int], list[str]]
@@ -65,6 +65,10 @@ def start_group(
     `options` go to `subprocess.Popen` (`cwd`, `env`, `user`, ...). Stop it
     with [`stop_group`][proven.processes.stop_group].
 
+    The group is recorded in the run registry (see [`proven.hygiene`][proven.hygiene]):
+    if the run dies before it stops the group, the run's watchdog, or the next
+    run, kills it.
+
     Example:
         ```python
         import os
@@ -83,7 +87,7 @@ def start_group(
         ```
     """
     with open(output or os.devnull, "ab") as sink:
-        return subprocess.Popen(
+        process = subprocess.Popen(
             argv,
             stdin=subprocess.DEVNULL,
             stdout=sink,
@@ -91,6 +95,8 @@ def start_group(
             start_new_session=True,
             **options,
         )
+    track_group(process.pid)
+    return process
 
 
 def kill_group(process: subprocess.Popen[bytes]) -> None:
@@ -112,6 +118,7 @@ def kill_group(process: subprocess.Popen[bytes]) -> None:
     except (ProcessLookupError, PermissionError):
         pass
     process.wait()
+    untrack_group(process.pid)
 
 
 def stop_group(
@@ -347,8 +354,10 @@ class AppProcess(GroupProcess):
     first such line of its output.
 
     With `copy_code=True` the working directory of each start is instead a
-    fresh copy of the `example` folder, which may hold any app in any
-    language: `proven check` runs a team's own app that way.
+    fresh copy of the files of the `example` folder that a deploy ships (see
+    [`shipped_files`][proven.paths.shipped_files]: not its caches, nor what
+    running it by hand left there), which may hold any app in any language:
+    `proven check` runs a team's own app that way.
 
     Example:
         ```python
@@ -415,7 +424,7 @@ class AppProcess(GroupProcess):
             raise RuntimeError("the app is already running; stop it first")
         self.starts += 1
         if self.copy_code:
-            shutil.copytree(self.example, self.disk, symlinks=True)
+            copy_shipped(self.example, self.disk)
         (self.disk / "tmp").mkdir(parents=True, exist_ok=True)
         swapped = os.environ.get(SWAP_TWINS) == "1"
         services = {k: os.environ[k] for k in SWAP_SERVICE_VARIABLES if swapped and k in os.environ}

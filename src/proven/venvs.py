@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
+
+from proven.paths import copy_shipped
 
 WHEEL_CACHE = Path(
     os.environ.get("TWELVE_FACTOR_WHEELS")
@@ -114,11 +115,12 @@ def build_wheel(project: Path, out: Path, cache: Path = WHEEL_CACHE) -> Path:
     requires = re.findall(r'"([A-Za-z0-9_.-]+==[^"]+)"', (project / "pyproject.toml").read_text())
     ensure_wheels(requires, cache)
     out.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as source:
-        shutil.copytree(project, source, dirs_exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        # What git ships of the library, not a reader's build/ or egg-info from a by-hand build.
+        source = copy_shipped(project, Path(tmp, project.name))
         subprocess.run(
             [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-index"]
-            + ["--find-links", str(cache), "--wheel-dir", str(out), source],
+            + ["--find-links", str(cache), "--wheel-dir", str(out), str(source)],
             check=True,
         )
     (wheel,) = out.glob(f"{_normal(project.name)}-*.whl")

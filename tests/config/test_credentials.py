@@ -3,7 +3,6 @@
 import hashlib
 import re
 import secrets
-import shutil
 from pathlib import Path
 
 import pytest
@@ -11,7 +10,7 @@ import redis
 import requests
 
 from proven import claim
-from proven.paths import EXAMPLES_DIR
+from proven.paths import EXAMPLES_DIR, copy_shipped, shipped_files
 
 # The bad twin reaches Redis on a fixed port (6491): under -n auto, one proof at a time.
 pytestmark = pytest.mark.lock("port-6491")
@@ -37,14 +36,17 @@ def guests(server) -> list[str]:
 
 
 def artifact(example: str, into: Path) -> Path:
-    """A copy of an example folder: what a build ships to every environment."""
-    return Path(shutil.copytree(EXAMPLES_DIR / example, into / example.replace("/", "-")))
+    """A copy of the files of an example folder that git tracks: what a build ships everywhere.
+
+    Not what running the example by hand left in its folder (`__pycache__/`).
+    """
+    return copy_shipped(EXAMPLES_DIR / example, into / example.replace("/", "-"))
 
 
 def fingerprint(folder: Path) -> str:
-    """One hash over every file of a folder: equal hashes, unchanged files."""
+    """One hash over every file of an artifact: equal hashes, unchanged files."""
     digest = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+    for path in shipped_files(folder):
         digest.update(path.relative_to(folder).as_posix().encode() + path.read_bytes())
     return digest.hexdigest()
 
@@ -92,9 +94,9 @@ def test_second_deploy_needs_a_code_change_only_in_bad(start_app, redis_servers,
 
 
 def urls_in_files(folder: Path) -> list[str]:
-    """Every Redis URL written in any file of a folder: what a reader of the code finds."""
+    """Every Redis URL written in any file of an artifact: what a reader of the code finds."""
     found = []
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+    for path in shipped_files(folder):
         found += REDIS_URL_IN_TEXT.findall(path.read_text(errors="replace"))
     return found
 
@@ -121,7 +123,7 @@ def test_password_in_the_files_opens_production(start_app, redis_servers, tmp_pa
     good = artifact(f"{EXAMPLE}/good", tmp_path)
     sign(start_app(good, env={"REDIS_URL": protected.url}).url, "Grace")
     found = urls_in_files(good)
-    holding = [p.name for p in good.rglob("*") if p.is_file() and password in p.read_text()]
+    holding = [p.name for p in shipped_files(good) if password in p.read_text()]
     observe(
         bad=f"its files hold {len(leaked)} Redis URL with production's password; with it a "
         f"stranger read {[name.decode() for name in read]} from production",

@@ -1,13 +1,10 @@
 """Proofs for Factor III: config grouped into named environments vs independent variables."""
 
-import shutil
-from pathlib import Path
-
 import redis
 import requests
 
 from proven import claim, run_to_exit
-from proven.paths import EXAMPLES_DIR
+from proven.paths import EXAMPLES_DIR, copy_shipped
 
 EXAMPLE = "config/environments"
 
@@ -28,7 +25,7 @@ def test_new_deploy_needs_code_only_with_named_groups(start_app, redis_servers, 
     the bad twin's code and start it again."""
     demo = redis_servers()
     env = {"APP_ENV": "demo", "REDIS_URL": demo.url, "GUESTBOOK_OPEN": "yes"}
-    bad = Path(shutil.copytree(EXAMPLES_DIR / EXAMPLE / "bad", tmp_path / "bad"))
+    bad = copy_shipped(EXAMPLES_DIR / EXAMPLE / "bad", tmp_path / "bad")
 
     refused = run_to_exit(bad, env=env)
 

@@ -21,7 +21,7 @@ from proven.layout import (
     placeholders,
     proofs_of,
 )
-from proven.paths import DOCS_DIR, ROOT
+from proven.paths import DOCS_DIR, ROOT, shipped_files
 from proven.scenarios import FILE_NAME, ScenarioError, read_scenario
 
 PAIRS = example_pairs()
@@ -151,7 +151,7 @@ def test_every_pair_is_shown_on_a_page(pair: Pair):
 def test_no_scaffold_placeholder_is_left(slug: str):
     """Text the scaffold wrote for the contributor to replace is gone: examples, proofs, page."""
     files = [DOCS_DIR / f"{slug}.md"]
-    files += sorted(p for p in (ROOT / "examples" / slug).rglob("*") if p.is_file())
+    files += shipped_files(ROOT / "examples" / slug)
     files += sorted((ROOT / "tests" / slug).glob("*.py"))
     left = [
         f"{path.relative_to(ROOT)}:{number}: {text}"
