@@ -1,7 +1,8 @@
 """Options of this project's suite: the soak runs' budget (`tests/soak/`).
 
 The fixtures every proof uses come from the `proven` package's pytest plugin
-(`src/proven/plugin.py`), which pytest loads by its entry point.
+(`src/proven/plugin.py`), which this project turns on with `-p proven.plugin` in
+the `addopts` of `pyproject.toml` (the plugin is opt-in).
 """
 
 from __future__ import annotations

