@@ -1,19 +1,33 @@
-"""A guestbook that signs in to Redis with the token its REDIS_URL held when it started."""
+"""A guestbook that signs in to Redis with the user and token its REDIS_URL held at start.
+
+REDIS_URL names the server and holds who the app is at Redis and the token that
+proves it, as in `redis://guestbook:<token>@host:6379/0`: read once, when the app starts.
+"""
 
 import os
 import re
 import sys
+from typing import NoReturn
 
 import redis
 from flask import Flask, jsonify, request
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+
+def stop(message: str) -> NoReturn:
+    """Stop at start-up: print why, on one line, and exit with status 3.
+
+    3 is gunicorn's "worker failed to boot": a worker that exits 3 makes the master
+    stop too, where any other status makes it fork another worker, forever.
+    """
+    print(message, file=sys.stderr)
+    sys.exit(3)
+
+
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if not REDIS_URL.startswith(("redis://", "rediss://")):
-    sys.exit(
-        f"REDIS_URL must be a redis:// URL (got {'nothing' if not REDIS_URL else 'another form'})"
-    )
+    stop(f"REDIS_URL must be a redis:// URL (got {'nothing' if not REDIS_URL else 'another form'})")
 RECONNECT = Retry(NoBackoff(), 1)  # one more try when Redis closes a connection mid-command
 
 store = redis.Redis.from_url(REDIS_URL, socket_timeout=2, socket_connect_timeout=2, retry=RECONNECT)
