@@ -3,8 +3,19 @@
 import os
 import sys
 from decimal import Decimal, InvalidOperation
+from typing import NoReturn
 
 from flask import Flask, jsonify, request
+
+
+def stop(message: str) -> NoReturn:
+    """Stop at start-up: print why, on one line, and exit with status 3.
+
+    3 is gunicorn's "worker failed to boot": a worker that exits 3 makes the master
+    stop too, where any other status makes it fork another worker, forever.
+    """
+    print(message, file=sys.stderr)
+    sys.exit(3)
 
 
 def amount(text: str) -> Decimal | None:
@@ -18,7 +29,7 @@ def amount(text: str) -> Decimal | None:
 
 SHIPPING_FEE = amount(os.environ.get("SHIPPING_FEE", ""))
 if SHIPPING_FEE is None:
-    sys.exit(f"SHIPPING_FEE must be an amount like 4.95 (got {os.environ.get('SHIPPING_FEE')!r})")
+    stop(f"SHIPPING_FEE must be an amount like 4.95 (got {os.environ.get('SHIPPING_FEE')!r})")
 
 # The shipping rule: imported after the config check, so missing config is reported first.
 from shiprules import shipping_fee  # noqa: E402
