@@ -156,11 +156,12 @@ def test_one_commit_two_deploys(tmp_path, start_app, observe):
     def said(twin: str) -> str:
         shop, revisions, answers, shared = seen[twin]
         alike = sum(answers[env] == fixed_rule(FEES[env]) for env in answers)
+        repos = f"{len(shop.repos)} repositor{'y' if len(shop.repos) == 1 else 'ies'}"
         return (
             f"staging reported commit {short(revisions['staging'])}, production "
-            f"{short(revisions['production'])}, from {len(shop.repos)} repositories sharing "
-            f"{len(shared)} root commit; {alike} of 2 answered {len(TOTALS)} totals by the "
-            "fixed rule with their own fee"
+            f"{short(revisions['production'])}, deployed from {repos} (root commits in common: "
+            f"{len(shared)}); {alike} of 2 answered {len(TOTALS)} totals by the fixed rule with "
+            "their own fee"
         )
 
     observe(bad=said("bad"), good=said("good"))
