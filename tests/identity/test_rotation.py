@@ -110,10 +110,10 @@ def environments(app: AppProcess) -> list[dict[str, str]]:
     return found
 
 
-def holding(app: AppProcess, tokens: list[str]) -> set[str]:
-    """The names of the app's environment variables whose value holds any of `tokens`, as
-    issued or URL-encoded, in any of its processes."""
-    forms = {form for token in tokens for form in (token, quote(token, safe=""))}
+def holding(app: AppProcess, words: list[str]) -> set[str]:
+    """The names of the app's environment variables whose value holds any of `words`, as
+    they are or URL-encoded, in any of its processes."""
+    forms = {form for word in words for form in (word, quote(word, safe=""))}
     return {
         name
         for variables in environments(app)
@@ -162,8 +162,9 @@ TOKEN_IN_URL = {"bad": True, "good": False}
 @claim(
     "identity-rotation",
     "The good app's environment says only where its identity is: none of its variables holds "
-    "any of the three tokens issued to it, and Redis refuses a client that does not sign in "
-    "(NOAUTH), so every request it serves was signed in with the user and token from the file. "
+    "its Redis user name or any of the three tokens issued to it, and Redis refuses a client "
+    "that does not sign in (NOAUTH), so every request it serves was signed in with the user "
+    "and token from the file. "
     "Each time the platform rotates the token under steady traffic (the new token written to "
     "the file, the old one revoked at Redis and its sessions closed), every request the bad "
     "app, whose REDIS_URL holds the token, gets afterwards fails with a 503 until it is "
@@ -174,8 +175,8 @@ def test_rotation_under_traffic(start_app, redis_servers, tmp_path, observe):
     """Configure each twin as the platform would, ask its Redis a command without signing in,
     send both twins steady traffic and rotate each one's token twice at its Redis; after each
     rotation restart only the bad twin, with the new token in its environment; then sort every
-    request by the stretch of time it ran in, and look for every token issued in the
-    environment of every process of each twin."""
+    request by the stretch of time it ran in, and look for the user name and every token
+    issued in the environment of every process of each twin."""
     platforms, apps, guests, anonymous = {}, {}, {}, {}
     for twin in ("bad", "good"):
         server = redis_servers(username="platform", password=secrets.token_hex(16))
@@ -201,7 +202,7 @@ def test_rotation_under_traffic(start_app, redis_servers, tmp_path, observe):
             marks.append(time.monotonic())
         time.sleep(1.0)
     marks.append(time.monotonic())
-    in_env = {twin: holding(apps[twin], platforms[twin].issued) for twin in apps}
+    in_env = {twin: holding(apps[twin], [IDENTITY, *platforms[twin].issued]) for twin in apps}
     variables = {twin: len(set().union(*environments(apps[twin]))) for twin in apps}
 
     bad, good = guests["bad"], guests["good"]
@@ -217,11 +218,11 @@ def test_rotation_under_traffic(start_app, redis_servers, tmp_path, observe):
 
     held = {twin: " and ".join(sorted(in_env[twin])) or "none" for twin in in_env}
     observe(
-        bad=f"variables holding its token: {held['bad']}; "
+        bad=f"variables holding its user or token: {held['bad']}; "
         f"{'; '.join(tally(s) for s in bad_serving)} before, between and after the "
         f"{ROTATIONS} rotations; {'; '.join(tally(r) for r in bad_refused)} from each rotation "
         "until its restart",
-        good=f"variables holding one of its {len(platforms['good'].issued)} tokens: "
+        good=f"variables holding its user or one of its {len(platforms['good'].issued)} tokens: "
         f"{held['good']} (of {variables['good']}); unsigned client: "
         f"{anonymous['good'].split()[0].lstrip('-')}; {len(good_all) - len(good_answered)} of "
         f"{len(good_all)} requests failed, {sum(c['good'] for c in closed)} sessions closed by "
