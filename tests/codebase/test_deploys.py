@@ -1,20 +1,31 @@
-"""Proofs for Factor I: one repository deployed many times, or a copy of the code per deploy."""
+"""Proofs for Factor I: one repository deployed many times, or a copy of the code per deploy.
+
+Both proofs run the same steps on either twin. A twin's `deploys.toml` holds the
+platform's settings: the repositories the shop keeps, each made from a folder of
+the twin, and the repository each environment deploys from. The proof makes those
+repositories with real git, commits the code as it was before a fix, deploys every
+environment the way the platform does (the newest commit on `main` of its
+repository, exported with `git archive` and started with gunicorn), then commits
+the fix and deploys again.
+"""
+
+from __future__ import annotations
 
 import subprocess
+import tomllib
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
 import requests
 
-from proven import claim
+from proven import AppProcess, claim
 from proven.git import Repo
 from proven.paths import EXAMPLES_DIR
 
 EXAMPLE = EXAMPLES_DIR / "codebase/deploys"
-COPIES = {"staging": EXAMPLE / "bad" / "staging", "production": EXAMPLE / "bad"}
-"""The bad twin's copies of the code: production's, and staging's copy of it in staging/."""
 FEES = {"staging": "0.50", "production": "4.95"}
-"""Each deploy's config: the shipping fee it charges below 50.00."""
+"""Each environment's config: the shipping fee it charges below 50.00."""
 BUG, FIX = "total > FREE_FROM", "total >= FREE_FROM"
 TOTALS = ["20.00", "49.99", "50.00", "120.00"]
 
@@ -32,18 +43,65 @@ def first_version(folder: Path) -> dict[str, str | Path]:
     }
 
 
-def commit_fix(repo: Repo) -> str:
-    """Commit the fix: an order of exactly 50.00 ships free."""
+def fixed(repo: Repo) -> dict[str, str]:
+    """The fix, as a change to a repository's files: an order of exactly 50.00 ships free."""
     source = (repo.path / "app.py").read_text()
-    return repo.commit("Ship free from exactly 50.00", {"app.py": source.replace(BUG, FIX)})
+    assert BUG in source
+    return {"app.py": source.replace(BUG, FIX)}
 
 
-def revision(app) -> str:
+class Shop:
+    """A twin's repositories and environments, as its `deploys.toml` describes them.
+
+    Each repository is made from a folder of the twin and holds one commit, the code
+    before the fix. `deploy` is the platform's one way to update an environment.
+    """
+
+    def __init__(self, twin: Path, folder: Path, start_app: Callable[..., AppProcess]) -> None:
+        settings = tomllib.loads((twin / "deploys.toml").read_text())
+        self.folder, self.start_app = folder, start_app
+        self.repos: dict[str, Repo] = {}
+        for name, code in settings["repositories"].items():
+            repo = self.repos[name] = Repo.init(folder / name)
+            repo.commit("Quote shipping", first_version(twin / code))
+            repo.git("config", "receive.denyCurrentBranch", "updateInstead")  # accepts pushes
+        self.source = {env: self.repos[name] for env, name in settings["environments"].items()}
+        """The repository each environment deploys from."""
+        self.first = {env: repo.head() for env, repo in self.source.items()}
+        """The commit each environment's repository started with: the code before the fix."""
+        self.running: dict[str, AppProcess] = {}
+
+    def deploy(self, env: str) -> AppProcess:
+        """Deploy an environment: export the newest commit on `main` of its repository into a
+        fresh folder and start it there with the environment's fee, in place of the old one."""
+        if env in self.running:
+            self.running.pop(env).close()
+        repo = self.source[env]
+        folder = self.folder / f"deploy-{env}-{repo.git('rev-parse', 'main')[:7]}"
+        app = self.start_app(repo.export("main", folder), env={"SHIPPING_FEE": FEES[env]})
+        self.running[env] = app
+        return app
+
+    def deploy_all(self) -> dict[str, tuple[str, str]]:
+        """Deploy every environment; answer what each runs: (commit id, fee quoted for 50.00)."""
+        apps = {env: self.deploy(env) for env in self.source}
+        return {env: (revision(app), quotes(app, ["50.00"])[0]) for env, app in apps.items()}
+
+    def fix_in(self, env: str) -> str:
+        """Commit the fix once, as a developer does: clone the repository `env` deploys from,
+        commit the fix there, push it. Returns the fix's commit id."""
+        clone = Repo.clone(self.source[env], self.folder / "laptop")
+        fix = clone.commit("Ship free from exactly 50.00", fixed(clone))
+        clone.git("push", "--quiet", "origin", "main")
+        return fix
+
+
+def revision(app: AppProcess) -> str:
     """The commit id a deploy says it runs."""
     return requests.get(f"{app.url}/", timeout=5).json()["revision"]
 
 
-def quotes(app, totals: list[str] = TOTALS) -> list[str]:
+def quotes(app: AppProcess, totals: list[str] = TOTALS) -> list[str]:
     """The shipping fee a deploy quotes for each order total."""
     return [
         requests.get(f"{app.url}/shipping?total={total}", timeout=5).json()["fee"]
@@ -82,88 +140,90 @@ def short(commit: str) -> str:
     "that share no root commit.",
 )
 def test_one_commit_two_deploys(tmp_path, start_app, observe):
-    """Commit the good app and a fix to one git repository, export that commit twice with
-    `git archive` and start staging and production with different fees. Commit each of the
-    bad twin's copies to its own repository, commit the fix to each, and deploy both."""
-    shop = Repo.init(tmp_path / "shop")
-    shop.commit("Quote shipping", first_version(EXAMPLE / "good"))
-    commit = commit_fix(shop)
-    good = {
-        name: start_app(shop.export(commit, tmp_path / name), env={"SHIPPING_FEE": fee})
-        for name, fee in FEES.items()
-    }
+    """Make each twin's repositories as its deploys.toml says, commit the fix to every one of
+    them, deploy staging and production, and ask each deploy its commit and four quotes."""
+    seen = {}
+    for twin in ("bad", "good"):
+        shop = Shop(EXAMPLE / twin, tmp_path / twin, start_app)
+        for repo in shop.repos.values():
+            repo.commit("Ship free from exactly 50.00", fixed(repo))
+        shop.deploy_all()
+        revisions = {env: revision(app) for env, app in shop.running.items()}
+        answers = {env: quotes(app) for env, app in shop.running.items()}
+        roots = {env: root_commits(repo) for env, repo in shop.source.items()}
+        seen[twin] = (shop, revisions, answers, roots["staging"] & roots["production"])
 
-    copies, bad = {}, {}
-    for name, folder in COPIES.items():
-        copies[name] = Repo.init(tmp_path / f"shop-{name}")
-        copies[name].commit("Quote shipping", first_version(folder))
-        head = commit_fix(copies[name])
-        deploy = copies[name].export(head, tmp_path / f"bad-{name}")
-        bad[name] = start_app(deploy, env={"SHIPPING_FEE": FEES[name]})
+    def said(twin: str) -> str:
+        shop, revisions, answers, shared = seen[twin]
+        alike = sum(answers[env] == fixed_rule(FEES[env]) for env in answers)
+        repos = f"{len(shop.repos)} repositor{'y' if len(shop.repos) == 1 else 'ies'}"
+        return (
+            f"staging reported commit {short(revisions['staging'])}, production "
+            f"{short(revisions['production'])}, deployed from {repos} (root commits in common: "
+            f"{len(shared)}); {alike} of 2 answered {len(TOTALS)} totals by the fixed rule with "
+            "their own fee"
+        )
 
-    good_revisions = {name: revision(app) for name, app in good.items()}
-    good_quotes = {name: quotes(app) for name, app in good.items()}
-    bad_revisions = {name: revision(app) for name, app in bad.items()}
-    bad_quotes = {name: quotes(app) for name, app in bad.items()}
-    shared_roots = root_commits(copies["staging"]) & root_commits(copies["production"])
-    observe(
-        bad=f"staging reported commit {short(bad_revisions['staging'])}, production "
-        f"{short(bad_revisions['production'])}; the two repositories share {len(shared_roots)} "
-        f"root commits (each copy answered the fixed rule for {len(TOTALS)} totals)",
-        good=f"staging and production both reported commit {short(good_revisions['staging'])}; "
-        f"each answered {len(TOTALS)} of {len(TOTALS)} totals by one rule with its own fee",
-    )
+    observe(bad=said("bad"), good=said("good"))
 
-    assert good_revisions == {"staging": commit, "production": commit}
-    assert good_quotes == {name: fixed_rule(fee) for name, fee in FEES.items()}
-
-    assert bad_quotes == {name: fixed_rule(fee) for name, fee in FEES.items()}
-    assert bad_revisions["staging"] != bad_revisions["production"]
-    assert shared_roots == set()
-    for name, other in (("staging", "production"), ("production", "staging")):
-        assert has_commit(copies[name], bad_revisions[name])
-        assert not has_commit(copies[other], bad_revisions[name])
+    for twin in ("bad", "good"):
+        _, _, answers, _ = seen[twin]
+        assert answers == {env: fixed_rule(fee) for env, fee in FEES.items()}
+    good, good_revisions, _, good_shared = seen["good"]
+    assert good_revisions == {env: good.source[env].head() for env in FEES}
+    assert good_revisions["staging"] == good_revisions["production"] and good_shared
+    bad, bad_revisions, _, bad_shared = seen["bad"]
+    assert bad_revisions["staging"] != bad_revisions["production"] and bad_shared == set()
+    for env, other in (("staging", "production"), ("production", "staging")):
+        assert has_commit(bad.source[env], bad_revisions[env])
+        assert not has_commit(bad.source[other], bad_revisions[env])
 
 
 @claim(
     "copy-per-environment",
-    "With a copy of the code per environment, a fix committed once reaches only the copy it "
-    "was committed to, and the two deploys answer the same order differently; with one "
-    "codebase the fix is committed once and both deploys of that commit have it.",
+    "A fix committed once, to the repository staging deploys from, then every environment "
+    "redeployed the same way: with a copy of the code per environment, staging runs the fix's "
+    "commit and quotes 0.00 for an order of 50.00, while production runs the commit it ran "
+    "before, its repository has no fix commit, and it still charges 4.95; with one codebase "
+    "both environments run the fix's commit and quote 0.00. Before the fix every environment "
+    "of both shops charged its own fee for 50.00.",
 )
 def test_a_fix_reaches_every_deploy_only_from_one_codebase(tmp_path, start_app, observe):
-    """Commit each of the bad twin's copies to its own repository, commit the fix once, to
-    the staging copy where the bug was noticed, and deploy each copy's newest commit. Commit
-    the same fix once to the good app's one repository and deploy its newest commit to both
-    environments. Ask every deploy to quote an order of exactly 50.00."""
-    copies, bad = {}, {}
-    for name, folder in COPIES.items():
-        copies[name] = Repo.init(tmp_path / f"shop-{name}")
-        copies[name].commit("Quote shipping", first_version(folder))
-    commit_fix(copies["staging"])
-    for name, copy in copies.items():
-        deploy = copy.export(copy.head(), tmp_path / f"bad-{name}")
-        bad[name] = start_app(deploy, env={"SHIPPING_FEE": FEES[name]})
+    """Make each twin's repositories as its deploys.toml says and deploy both environments;
+    clone the repository staging deploys from, commit the fix once and push it; deploy both
+    environments again, the same way. Ask each deploy, before and after, its commit and its
+    quote for an order of exactly 50.00."""
+    seen = {}
+    for twin in ("bad", "good"):
+        shop = Shop(EXAMPLE / twin, tmp_path / twin, start_app)
+        before = shop.deploy_all()
+        fix = shop.fix_in("staging")
+        after = shop.deploy_all()
+        holders = {env for env, repo in shop.source.items() if has_commit(repo, fix)}
+        seen[twin] = (shop, before, fix, after, holders)
 
-    shop = Repo.init(tmp_path / "shop")
-    shop.commit("Quote shipping", first_version(EXAMPLE / "good"))
-    fix = commit_fix(shop)
-    good = {}
-    for name, fee in FEES.items():
-        good[name] = start_app(shop.export(shop.head(), tmp_path / name), env={"SHIPPING_FEE": fee})
+    def said(twin: str) -> str:
+        _, before, fix, after, holders = seen[twin]
 
-    bad_quotes = {name: quotes(app, ["50.00"])[0] for name, app in bad.items()}
-    good_quotes = {name: quotes(app, ["50.00"])[0] for name, app in good.items()}
-    production_history = copies["production"].git("log", "--format=%s").splitlines()
-    observe(
-        bad=f"fix committed to staging's copy: for 50.00 staging quoted {bad_quotes['staging']}, "
-        f"production {bad_quotes['production']} (its history: {len(production_history)} "
-        f"commit, no fix)",
-        good=f"fix committed once ({short(fix)}): for 50.00 staging quoted "
-        f"{good_quotes['staging']}, production {good_quotes['production']}",
-    )
+        def runs(state: dict[str, tuple[str, str]]) -> str:
+            return ", ".join(
+                f"{env} {fee} at {short(commit)}" for env, (commit, fee) in state.items()
+            )
 
-    assert bad_quotes == {"staging": "0.00", "production": "4.95"}
-    assert production_history == ["Quote shipping"]
-    assert good_quotes == {"staging": "0.00", "production": "0.00"}
-    assert {revision(app) for app in good.values()} == {fix}
+        return (
+            f"50.00 before: {runs(before)}; fix {short(fix)} committed once, in the "
+            f"repositories of {len(holders)} of 2; after: {runs(after)}"
+        )
+
+    observe(bad=said("bad"), good=said("good"))
+
+    for twin in ("bad", "good"):
+        shop, before, _, _, _ = seen[twin]
+        assert before == {env: (shop.first[env], FEES[env]) for env in FEES}
+    bad, bad_before, bad_fix, bad_after, bad_holders = seen["bad"]
+    assert bad_after == {"staging": (bad_fix, "0.00"), "production": bad_before["production"]}
+    assert bad_holders == {"staging"}
+    good, good_before, good_fix, good_after, good_holders = seen["good"]
+    assert good_before["staging"][0] == good_before["production"][0]
+    assert good_after == {"staging": (good_fix, "0.00"), "production": (good_fix, "0.00")}
+    assert good_holders == {"staging", "production"}

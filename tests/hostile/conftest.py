@@ -47,10 +47,10 @@ def greeter_url() -> Iterator[str]:
 
 @pytest.fixture(scope="class")
 def identity_file(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """A token file, for the app that signs in with one (`REDIS_IDENTITY_FILE`).
+    """An identity file, for the app that signs in with one (`REDIS_IDENTITY_FILE`).
 
     The session's Redis lets its `default` user in with any token, so any will do.
     """
-    path = tmp_path_factory.mktemp("identity") / "redis-token"
-    path.write_text("hostile-input-token\n")
+    path = tmp_path_factory.mktemp("identity") / "redis-identity.json"
+    path.write_text('{"user": "default", "token": "hostile-input-token"}\n')
     return str(path)

@@ -1,7 +1,4 @@
-"""The shop's shipping rule, copied into this app from the shop's code.
-
-Copied from the shop in March; the shop has changed its copy since.
-"""
+"""The shop's shipping rule, copied into this app from the source of the shiprules library."""
 
 from decimal import Decimal
 
@@ -10,4 +7,4 @@ FREE_FROM = Decimal("50.00")
 
 def shipping_fee(total: Decimal, fee: Decimal) -> Decimal:
     """The shipping fee for an order total: free from FREE_FROM, else the deploy's fee."""
-    return Decimal("0.00") if total > FREE_FROM else fee
+    return Decimal("0.00") if total >= FREE_FROM else fee

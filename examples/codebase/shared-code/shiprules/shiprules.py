@@ -1,7 +1,4 @@
-"""The shop's shipping rule, in one library that every app declares as a dependency.
-
-1.1.0: orders of exactly 50.00 ship free too (1.0.0 charged them).
-"""
+"""The shop's shipping rule, in one library that every app declares as a dependency."""
 
 from decimal import Decimal
 

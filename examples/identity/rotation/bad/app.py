@@ -1,4 +1,8 @@
-"""A guestbook that signs in to Redis with the token its REDIS_URL held when it started."""
+"""A guestbook that signs in to Redis with the user and token its REDIS_URL held at start.
+
+REDIS_URL names the server and holds who the app is at Redis and the token that
+proves it, as in `redis://guestbook:<token>@host:6379/0`: read once, when the app starts.
+"""
 
 import os
 import re

@@ -1,5 +1,11 @@
-"""A guestbook that signs in to Redis with the short-lived token the platform keeps in a file."""
+"""A guestbook that signs in to Redis as the user, with the token, the platform keeps in a file.
 
+REDIS_URL names the server only (host, port, database). Who the app is at Redis and
+the token that proves it are read from the file REDIS_IDENTITY_FILE names, each time
+a connection opens, so a token the platform replaces is used without a restart.
+"""
+
+import json
 import os
 import re
 import sys
@@ -22,36 +28,50 @@ def stop(message: str) -> NoReturn:
     sys.exit(3)
 
 
+def read_identity(path: str) -> tuple[str, str]:
+    """The user and token the identity file holds: `{"user": "guestbook", "token": "..."}`."""
+    with open(path) as file:
+        identity = json.load(file)
+    user = identity.get("user") if isinstance(identity, dict) else None
+    token = identity.get("token") if isinstance(identity, dict) else None
+    if not (isinstance(user, str) and user and isinstance(token, str) and token):
+        raise ValueError('it must hold {"user": "...", "token": "..."}')
+    return user, token
+
+
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if not REDIS_URL.startswith(("redis://", "rediss://")):
     stop(f"REDIS_URL must be a redis:// URL (got {'nothing' if not REDIS_URL else 'another form'})")
 IDENTITY_FILE = os.environ.get("REDIS_IDENTITY_FILE", "")
-if not os.path.isfile(IDENTITY_FILE):
-    stop(f"REDIS_IDENTITY_FILE must name the file that holds the token (got {IDENTITY_FILE!r})")
+try:
+    read_identity(IDENTITY_FILE)
+except (OSError, ValueError):
+    stop(
+        "REDIS_IDENTITY_FILE must name a readable file holding "
+        f'{{"user": "...", "token": "..."}} (got {IDENTITY_FILE!r})'
+    )
 RECONNECT = Retry(NoBackoff(), 1)  # one more try when Redis closes a connection mid-command
 
 
-class TokenFile(redis.CredentialProvider):
-    """The app's Redis user, with the token the file holds at the moment a connection opens."""
+class IdentityFile(redis.CredentialProvider):
+    """The app's Redis user and token, as the file holds them when a connection opens."""
 
-    def __init__(self, user: str, path: str) -> None:
-        self.user, self.path = user, path
+    def __init__(self, path: str) -> None:
+        self.path = path
 
     def get_credentials(self) -> tuple[str, str]:
         try:
-            with open(self.path) as file:
-                return self.user, file.read().strip()
-        except OSError as error:
-            raise redis.ConnectionError(f"cannot read the token: {error.strerror}") from None
+            return read_identity(self.path)
+        except (OSError, ValueError) as error:
+            raise redis.ConnectionError(f"cannot read the identity file: {error}") from None
 
 
-where = parse_url(REDIS_URL)  # host, port, database and user; a password in it is never used
-user = where.pop("username", None) or "default"
-where.pop("password", None)
+server = parse_url(REDIS_URL)  # host, port and database: credentials come from the file alone
+server.pop("username", None), server.pop("password", None)
 store = redis.Redis(
     connection_pool=redis.ConnectionPool(
-        **where,
-        credential_provider=TokenFile(user, IDENTITY_FILE),
+        **server,
+        credential_provider=IdentityFile(IDENTITY_FILE),
         socket_timeout=2,
         socket_connect_timeout=2,
         retry=RECONNECT,
