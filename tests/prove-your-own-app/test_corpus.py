@@ -31,7 +31,7 @@ import sys
 import tomllib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -216,22 +216,34 @@ class KitRun:
 
 
 def run_kit(app: CorpusApp, path: str, report: Path) -> KitRun:
-    """Run `python -m proven check --config proven.toml` in the app's folder, with `PATH`."""
-    ran = subprocess.run(
+    """Run `python -m proven check --config proven.toml` in the app's folder, with `PATH`.
+
+    A run that outlasts `KIT_TIMEOUT` gets SIGTERM, on which the kit ends what it
+    started (SIGKILL a minute later), and is reported with exit status -1.
+    """
+    kit = subprocess.Popen(
         [sys.executable, "-m", "proven", "check", "--config", "proven.toml"]
         + ["--json", str(report)],
         cwd=app.folder,
         env={**os.environ, "PATH": path},
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
         text=True,
-        timeout=KIT_TIMEOUT,
     )
+    try:
+        output, _ = kit.communicate(timeout=KIT_TIMEOUT)
+        returncode = kit.returncode
+    except subprocess.TimeoutExpired:
+        kit.terminate()
+        try:
+            output, _ = kit.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            kit.kill()
+            output, _ = kit.communicate()
+        output += f"\n(the kit did not finish within {KIT_TIMEOUT:g} s)"
+        returncode = -1
     found = json.loads(report.read_text())["results"] if report.is_file() else []
-    return KitRun(
-        ran.returncode,
-        (ran.stdout + ran.stderr)[-4000:],
-        {result["check"]: result for result in found},
-    )
+    return KitRun(returncode, output[-4000:], {result["check"]: result for result in found})
 
 
 @pytest.fixture(scope="session")
@@ -246,7 +258,7 @@ def kit_on(run_dir: Path) -> Callable[[CorpusApp], KitRun]:
                 servers = node_bin() if app.about["runtime"] == "node" else python_bin()
                 path = f"{servers}{os.pathsep}{os.environ.get('PATH', '')}"
                 run = run_kit(app, path, run_dir / f"corpus-{app.name}-report.json")
-                saved.write_text(json.dumps(run.__dict__))
+                saved.write_text(json.dumps(asdict(run)))
         return KitRun(**json.loads(saved.read_text()))
 
     return get
