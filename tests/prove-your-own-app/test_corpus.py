@@ -328,9 +328,11 @@ def app_section(app: CorpusApp) -> list[str]:
     """An app's part of the page: its heading, where it comes from, how it is run, and why."""
     options = tomllib.loads((app.folder / "proven.toml").read_text())
     asked = [f"`{options[key]}`" for key in ("write", "read", "slow") if key in options]
-    run = f"Started with `{options['start']}`" + (
-        ", after a setup command" if "setup" in options else ""
-    )
+    run = f"Started with `{options['start']}`"
+    if "setup" in options:
+        run += ", after a setup command"
+    if options.get("required"):
+        run += ", and must not start without " + ", ".join(f"`{n}`" for n in options["required"])
     lines = [
         f"### {app.about['name']} {{#{app.anchor}}}",
         "",
