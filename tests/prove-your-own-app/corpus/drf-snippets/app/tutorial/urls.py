@@ -1,0 +1,5 @@
+from django.urls import path, include
+
+urlpatterns = [
+    path("", include("snippets.urls")),
+]
