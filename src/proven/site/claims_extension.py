@@ -242,7 +242,7 @@ def render_ledger(site: Site) -> str:
 
 
 class ClaimsPreprocessor(Preprocessor):
-    """Replaces `!proof <id>` lines with claim boxes and the `!proof-ledger` line with the ledger."""
+    """Replaces `!proof <id>` lines with claim boxes, and `!proof-ledger` with the ledger."""
 
     def __init__(self, md: Markdown, tests_dir: Path, config_file: Path) -> None:
         super().__init__(md)
