@@ -54,7 +54,8 @@ from proven.observations import Observation, load_observations
 LEDGER_LINE = "!proof-ledger"
 """The line of a page that becomes the table of every claim on the site."""
 
-INDENTED_PROOF_LINE = re.compile(r"^[ \t]+!proof (?P<id>\S+)[ \t]*$", re.MULTILINE)
+INDENTED_PROOF_LINE = re.compile(r"[ \t]+!proof \S+[ \t]*")
+FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})")
 
 PRIORITY = 33
 """Before `pymdownx.snippets` (32), which includes the proof code a claim box names."""
@@ -250,31 +251,49 @@ class ClaimsPreprocessor(Preprocessor):
         self.config_file = config_file
 
     def run(self, lines: list[str]) -> list[str]:
-        """The page's lines with every marker replaced; a page without markers is left as it is."""
-        if not any(line.lstrip().startswith("!proof") for line in lines):
+        """The page's lines with every marker outside a code fence replaced.
+
+        A marker inside a fenced block stays as it is: that is a page (or a
+        docstring rendered by mkdocstrings) showing the syntax.
+        """
+        if not any("!proof" in line for line in lines):
             return lines
-        text = "\n".join(lines)
-        indented = INDENTED_PROOF_LINE.search(text)
-        if indented:
-            raise ClaimError(
-                f"`!proof {indented['id']}` is indented; a `!proof` line starts at the "
-                "beginning of its line, outside any list or admonition"
-            )
-        site = read_site(self.tests_dir, self.config_file)
-
-        def box(match: re.Match[str]) -> str:
-            found = site.claims.get(match["id"])
-            if found is None:
+        site: Site | None = None
+        out: list[str] = []
+        fence = ""
+        for line in lines:
+            opening = FENCE.match(line)
+            if fence or opening:
+                if not fence:
+                    fence = opening[1]  # type: ignore[index]
+                elif line.strip().startswith(fence):
+                    fence = ""
+                out.append(line)
+                continue
+            marker = PROOF_LINE.fullmatch(line)
+            if INDENTED_PROOF_LINE.fullmatch(line):
                 raise ClaimError(
-                    f"`!proof {match['id']}` names no claim; declare it with "
-                    f"@claim('{match['id']}', '...') on a test in tests/<this page's slug>/"
+                    f"`{line.strip()}` is indented; a `!proof` line starts at the "
+                    "beginning of its line, outside any list or admonition"
                 )
-            return render_claim(found, site.observed.get(found.id))
+            if marker or line.strip() == LEDGER_LINE:
+                site = site or read_site(self.tests_dir, self.config_file)
+                shown = self._box(site, marker["id"]) if marker else render_ledger(site)
+                out += shown.split("\n")
+            else:
+                out.append(line)
+        return out
 
-        text = PROOF_LINE.sub(box, text)
-        if LEDGER_LINE in text:
-            text = text.replace(LEDGER_LINE, render_ledger(site))
-        return text.split("\n")
+    @staticmethod
+    def _box(site: Site, claim_id: str) -> str:
+        """The claim box of `claim_id`, or a `ClaimError` when no proof declares it."""
+        found = site.claims.get(claim_id)
+        if found is None:
+            raise ClaimError(
+                f"`!proof {claim_id}` names no claim; declare it with "
+                f"@claim('{claim_id}', '...') on a test in tests/<this page's slug>/"
+            )
+        return render_claim(found, site.observed.get(found.id))
 
 
 class ClaimsExtension(Extension):
