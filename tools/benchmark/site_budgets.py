@@ -252,4 +252,24 @@ def measure() -> list[tuple[str, str, str]]:
                     rows.append(
                         (f"Lighthouse {name}, {page_path}", str(scores.get(name, "n/a")), target)
                     )
+        if zensical is not None:
+            rows.append(zensical_first_loads(Path(tmp) / "zensical", zensical))
     return rows
+
+
+def zensical_first_loads(folder: Path, zensical: str) -> tuple[str, str, str]:
+    """The first-load row of the Zensical build: what a page weighs without the MkDocs hooks.
+
+    Served like the deploy (netlify.toml's headers, whose script hashes are
+    Material's: some of Zensical's inline scripts are refused, as they would be).
+    """
+    site = build_zensical(folder, zensical)
+    with NetlifyServer(site) as server:
+        loads = first_loads(server)
+    sizes = [size for _, size, _, _ in loads]
+    largest = max(loads, key=lambda load: load[1])
+    return (
+        "first load under Zensical (no hooks), median / largest page",
+        f"{statistics.median(sizes) / 1024:.1f} KB / {largest[1] / 1024:.1f} KB ({largest[0]})",
+        "not deployed",
+    )
