@@ -41,7 +41,7 @@ def test_build_code_imports_no_proof_dependency():
     Netlify's venv (docs/requirements.txt, then the package with `--no-deps`) has none.
     """
     hooks = sorted((ROOT / "docs" / "hooks").glob("*.py"))
-    extensions = ["proven.site.claims_extension", "proven.site.anchors_extension"]
+    extensions = [f"proven.site.{name}_extension" for name in ("claims", "anchors", "highlight")]
     script = (
         "import importlib, importlib.util, sys\n"
         "for name in sys.argv[1:]:\n"
