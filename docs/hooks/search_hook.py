@@ -25,8 +25,12 @@ page fetches counts against the first-load budget (see
   are. The trimmed file gets a name with its own content hash, so the
   year-long cache in netlify.toml stays right, and every page links it.
 
-Under a builder that does not run MkDocs hooks (Zensical), the site still
-works: the index is larger and every page links the stylesheet.
+Nothing here changes what a page shows. Zensical runs no MkDocs hooks, and
+its pages show the same (tests/site/test_two_builds.py), only heavier
+(measured with Zensical 0.0.73, gzip): its search index keeps the code
+blocks, 179 KB instead of 115 KB, and its theme fetches the index on every
+first visit (the search-on-demand partial is Material's); its stylesheets
+are not trimmed, 25 KB instead of 16 KB. It links no mkdocstrings stylesheet.
 """
 
 from __future__ import annotations
