@@ -1,4 +1,4 @@
-"""MkDocs and Zensical build the same site: the same pages, claim boxes and anchors.
+"""MkDocs and Zensical build the same site: the same pages, claim boxes, anchors and titles.
 
 MkDocs builds the deploy (`mkdocs build --strict`, Netlify); Zensical, the
 successor of Material for MkDocs, reads the same `mkdocs.yml` and runs the
@@ -8,6 +8,7 @@ hooks do (docs/hooks/) makes pages lighter only; the differences that remain
 are listed in `ALLOWED`, each with its reason.
 """
 
+import re
 from pathlib import Path
 
 import pytest
@@ -61,6 +62,19 @@ def test_both_builds_have_the_same_anchors(built_site: Path, zensical_site: Path
     assert zensical.headings == mkdocs.headings
     differ = set(mkdocs.anchors) ^ set(zensical.anchors)
     assert sorted(differ - set(ALLOWED)) == [], "ids in one build's article only"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_both_builds_give_the_same_title_and_description(
+    built_site: Path, zensical_site: Path, page: str
+):
+    """The page's `<title>` and description (from its front matter) are the same in both."""
+
+    def head(site: Path) -> list[str]:
+        html = html_of(site, page)
+        return re.findall(r'<title>[^<]*</title>|<meta name="description" content="[^"]*">', html)
+
+    assert head(zensical_site) == head(built_site)
 
 
 def test_every_claim_is_shown_by_zensical(zensical_site: Path):
