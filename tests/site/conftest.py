@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from proven.site.build import build_site_once
+from proven.site.build import INSTALL_ZENSICAL, build_site_once, build_zensical_once, find_zensical
 from proven.site.chromium import CHROMIUM_ARGS, INSTALL_CHROMIUM, system_chromium
 from proven.site.netlify import NetlifyServer
 
@@ -20,6 +20,22 @@ def built_site(run_dir: Path) -> Path:
     A failed build raises in every test that needs the site, with MkDocs's output.
     """
     return build_site_once(run_dir)
+
+
+@pytest.fixture(scope="session")
+def zensical_site(run_dir: Path) -> Path:
+    """The site built by the pinned Zensical (`.ci/zensical-requirements.txt`), once per run.
+
+    Skipped (failed under REQUIRE_SERVICES=1) when no `zensical` command is found
+    (`ZENSICAL`, `PATH`, or beside this Python), with how to install it.
+    """
+    zensical = find_zensical()
+    if zensical is None:
+        reason = f"no Zensical found: {INSTALL_ZENSICAL}"
+        if os.environ.get("REQUIRE_SERVICES") == "1":
+            pytest.fail(f"{reason} (REQUIRE_SERVICES=1 turns this skip into a failure)")
+        pytest.skip(reason)
+    return build_zensical_once(run_dir, zensical)
 
 
 @pytest.fixture(scope="session")

@@ -35,21 +35,28 @@ def test_site_requirements_pin_what_the_project_pins():
     assert not drifted, f"pin these in docs/requirements.txt as requirements.txt does: {drifted}"
 
 
-def test_build_hooks_import_no_proof_dependency():
-    """The build hooks load with no pytest, redis, psycopg or requests: the site venv has none."""
+def test_build_code_imports_no_proof_dependency():
+    """The hooks and Markdown extensions load with no pytest, redis, psycopg or requests.
+
+    Netlify's venv (docs/requirements.txt, then the package with `--no-deps`) has none.
+    """
     hooks = sorted((ROOT / "docs" / "hooks").glob("*.py"))
+    extensions = [f"proven.site.{name}_extension" for name in ("claims", "anchors", "highlight")]
     script = (
-        "import importlib.util, sys\n"
-        "for path in sys.argv[1:]:\n"
-        "    spec = importlib.util.spec_from_file_location(path, path)\n"
+        "import importlib, importlib.util, sys\n"
+        "for name in sys.argv[1:]:\n"
+        "    if not name.endswith('.py'):\n"
+        "        importlib.import_module(name).makeExtension()\n"
+        "        continue\n"
+        "    spec = importlib.util.spec_from_file_location(name, name)\n"
         "    spec.loader.exec_module(importlib.util.module_from_spec(spec))\n"
         "print(' '.join(sorted({'pytest', 'redis', 'psycopg', 'requests'} & set(sys.modules))))\n"
     )
     loaded = subprocess.run(
-        [sys.executable, "-c", script, *map(str, hooks)],
+        [sys.executable, "-c", script, *map(str, hooks), *extensions],
         capture_output=True,
         text=True,
         check=True,
         timeout=60,
     ).stdout.split()
-    assert hooks and loaded == [], f"the build hooks import {loaded}"
+    assert hooks and loaded == [], f"the build code imports {loaded}"

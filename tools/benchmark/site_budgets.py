@@ -10,8 +10,11 @@ a first load should be 0; what a first search then costs is reported apart
 (focus on the search box of a cold page, wait until the network is idle).
 
 The build's time: `mkdocs build --strict` of the whole site, wall clock and
-CPU (user + system) of the process, median of 3. On a machine shared with
-other work the wall time follows the load; the CPU time does not.
+CPU (user + system) of the process, median of 3; and the same for the pinned
+Zensical (`zensical build --strict --clean` of a fresh copy of the project,
+the copy included: `proven.site.build.build_zensical`), when a `zensical`
+command is found (`ZENSICAL`, else `PATH`). On a machine shared with other
+work the wall time follows the load; the CPU time does not.
 
 Lighthouse 12 (`npx lighthouse@12`, which runs on Node 20; version 13 needs
 Node 22) scores a few pages with the desktop preset against Debian's
@@ -37,7 +40,7 @@ import time
 from pathlib import Path
 
 from proven.paths import ROOT
-from proven.site.build import PAGES, build_site
+from proven.site.build import INSTALL_ZENSICAL, PAGES, build_site, build_zensical, find_zensical
 from proven.site.chromium import CHROMIUM_ARGS, INSTALL_CHROMIUM, system_chromium
 from proven.site.netlify import NetlifyServer
 
@@ -127,6 +130,24 @@ def build_times(runs: int = BUILD_RUNS) -> tuple[float, float, str]:
     return statistics.median(walls), statistics.median(cpus), ended
 
 
+def zensical_build_times(zensical: str, runs: int = BUILD_RUNS) -> tuple[float, float, str]:
+    """Median wall and CPU seconds of a Zensical build of a fresh copy, and how the last ended."""
+    walls, cpus, ended = [], [], ""
+    for _ in range(runs):
+        with tempfile.TemporaryDirectory(prefix="zensical-") as tmp:
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            start = time.perf_counter()
+            try:
+                build_zensical(Path(tmp) / "project", zensical)
+                ended = "ok"
+            except RuntimeError as error:
+                ended = f"failed: {str(error).strip().splitlines()[-1]}"
+            walls.append(time.perf_counter() - start)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return statistics.median(walls), statistics.median(cpus), ended
+
+
 def lighthouse(server: NetlifyServer, page_path: str) -> dict[str, int] | str:
     """Lighthouse category scores (0-100) for one page, or why it could not run."""
     npx = shutil.which("npx")
@@ -177,6 +198,19 @@ def measure() -> list[tuple[str, str, str]]:
             f"< {BUILD_TARGET:.0f} s",
         )
     )
+    zensical = find_zensical()
+    if zensical is None:
+        rows.append(("zensical build --strict, whole site", f"not run: {INSTALL_ZENSICAL}", ""))
+    else:
+        wall, cpu, ended = zensical_build_times(zensical)
+        rows.append(
+            (
+                f"zensical build --strict, whole site, a fresh copy (median of {BUILD_RUNS})",
+                f"{wall:.1f} s wall, {cpu:.1f} s CPU (load average {os.getloadavg()[0]:.1f}; "
+                f"build {ended})",
+                f"< {BUILD_TARGET:.0f} s",
+            )
+        )
     with tempfile.TemporaryDirectory(prefix="site-") as tmp:
         site = build_site(Path(tmp) / "site")
         with NetlifyServer(site) as server:
@@ -218,4 +252,24 @@ def measure() -> list[tuple[str, str, str]]:
                     rows.append(
                         (f"Lighthouse {name}, {page_path}", str(scores.get(name, "n/a")), target)
                     )
+        if zensical is not None:
+            rows.append(zensical_first_loads(Path(tmp) / "zensical", zensical))
     return rows
+
+
+def zensical_first_loads(folder: Path, zensical: str) -> tuple[str, str, str]:
+    """The first-load row of the Zensical build: what a page weighs without the MkDocs hooks.
+
+    Served like the deploy (netlify.toml's headers, whose script hashes are
+    Material's: some of Zensical's inline scripts are refused, as they would be).
+    """
+    site = build_zensical(folder, zensical)
+    with NetlifyServer(site) as server:
+        loads = first_loads(server)
+    sizes = [size for _, size, _, _ in loads]
+    largest = max(loads, key=lambda load: load[1])
+    return (
+        "first load under Zensical (no hooks), median / largest page",
+        f"{statistics.median(sizes) / 1024:.1f} KB / {largest[1] / 1024:.1f} KB ({largest[0]})",
+        "not deployed",
+    )
