@@ -238,6 +238,8 @@ class AppFailedToStart(RuntimeError):
 
     The message holds everything the process printed, so a good twin's
     one-line complaint about missing config shows in the proof's failure.
+    `returncode` is the process's exit status, or None when it was still
+    running at the deadline (and was killed); `output` is what it printed.
 
     Example:
         ```python
@@ -248,12 +250,18 @@ class AppFailedToStart(RuntimeError):
 
         app = AppProcess("stateless-processes/hit-counter/good", env={})
         try:
-            with pytest.raises(AppFailedToStart, match="REDIS_URL"):
+            with pytest.raises(AppFailedToStart, match="REDIS_URL") as failed:
                 app.start()
+            assert failed.value.returncode == 3
         finally:
             app.close()
         ```
     """
+
+    def __init__(self, message: str, returncode: int | None, output: str) -> None:
+        super().__init__(message)
+        self.returncode = returncode
+        self.output = output
 
 
 def gunicorn_command(example: Path, port: int = 0) -> list[str]:
@@ -451,13 +459,19 @@ class AppProcess(GroupProcess):
         if outcome == "serving":
             return self
         if outcome == "crashed":
+            output = self.output()
             raise AppFailedToStart(
                 f"{self.example} exited with code {process.returncode} before "
-                f"answering HTTP:\n{self.output()}"
+                f"answering HTTP:\n{output}",
+                process.returncode,
+                output,
             )
         self.kill()
+        output = self.output()
         raise AppFailedToStart(
-            f"{self.example} did not answer HTTP within {self.start_timeout} s:\n{self.output()}"
+            f"{self.example} did not answer HTTP within {self.start_timeout} s:\n{output}",
+            None,
+            output,
         )
 
     def outcome(self, timeout: float = 20.0) -> str:
