@@ -48,7 +48,7 @@ PASS, FAIL, NOT_APPLICABLE = "pass", "fail", "n/a"
 TRACEBACK = "Traceback (most recent call last)"
 """What a Python stack trace starts with; an answer must never hold one."""
 
-LOOP_DEATHS = 3
+LOOP_DEATHS = 5
 """Children of one command line that die while nothing answers: a crash loop."""
 
 
@@ -286,7 +286,8 @@ class CrashWatch(threading.Thread):
     A server that keeps forking workers that die at once (a gunicorn worker
     that cannot import the app, say) never answers and never exits: the kit
     calls it a crash loop when `LOOP_DEATHS` children of one command line have
-    died while nothing answered.
+    died while the app's own process ran the program it runs now. Children of
+    a launcher that then `exec`s the server (a pyenv shim, a shell) do not count.
 
     Example:
         ```python
@@ -295,14 +296,15 @@ class CrashWatch(threading.Thread):
 
         from proven.check.checks import CrashWatch
 
-        shell = subprocess.Popen(["sh", "-c", "while true; do sh -c 'exit 3'; sleep 0.15; done"])
+        loop = "sleep 0.5; while true; do sh -c 'exit 3'; sleep 0.1; done"
+        shell = subprocess.Popen(["sh", "-c", loop])
         watch = CrashWatch(shell.pid)
         watch.start()
-        time.sleep(2)
+        time.sleep(2.5)
         watch.stop()
         shell.kill()
         shell.wait()
-        assert "sh -c exit 3" in watch.loop()
+        assert "(sh -c exit 3)" in watch.loop()
         ```
     """
 
@@ -311,17 +313,25 @@ class CrashWatch(threading.Thread):
         self.pid = pid
         self.interval = interval
         self.began = time.monotonic()
-        self.died: Counter[str] = Counter()
+        self.died: Counter[tuple[str, str]] = Counter()
+        """Children that died, by (their command line, the app's own command line then)."""
+        self.program = ""
+        """The app's own command line when last seen."""
         self._stopped = threading.Event()
 
     def run(self) -> None:
-        seen: dict[int, str] = {}
+        seen: dict[int, tuple[str, str]] = {}
         while not self._stopped.wait(self.interval):
+            try:
+                with open(f"/proc/{self.pid}/cmdline", "rb") as cmdline:
+                    self.program = cmdline.read().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                return
             alive = descendants(self.pid)
             for pid in set(seen) - set(alive):
                 self.died[seen.pop(pid)] += 1
             for pid, command in alive.items():
-                seen.setdefault(pid, command)
+                seen.setdefault(pid, (command, self.program))
 
     def stop(self) -> None:
         """Stop watching (and wait for the thread)."""
@@ -331,14 +341,17 @@ class CrashWatch(threading.Thread):
 
     def loop(self) -> str:
         """What a crash loop looked like, or `""` when there was none."""
-        if not self.died:
+        deaths = Counter(
+            {command: n for (command, program), n in self.died.items() if program == self.program}
+        )
+        if not deaths:
             return ""
-        command, deaths = self.died.most_common(1)[0]
-        if deaths < LOOP_DEATHS:
+        command, count = deaths.most_common(1)[0]
+        if count < LOOP_DEATHS:
             return ""
         seconds = time.monotonic() - self.began
         return (
-            f"crash loop: {deaths} child processes ({command[:80]}) started and died "
+            f"crash loop: {count} child processes ({command[:80]}) started and died "
             f"in {seconds:.0f} s"
         )
 

@@ -271,6 +271,10 @@ def target_from_mapping(data: Mapping[str, Any], base: Path) -> Target:
         raise TargetError(f"unknown keys {unknown}; known: {sorted(known)}")
     if not isinstance(data.get("start"), str) or not data["start"].strip():
         raise TargetError("say how to start the app: start = 'gunicorn --bind :$PORT app:app'")
+    if data.get("login_body") and not data.get("login"):
+        raise TargetError(
+            "a login body needs the login request it goes with: --login 'POST /login'"
+        )
     services = {}
     for service, variable in SERVICE_VARIABLES.items():
         wanted = data.get(service, False)
