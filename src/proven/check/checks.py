@@ -285,9 +285,11 @@ class CrashWatch(threading.Thread):
 
     A server that keeps forking workers that die at once (a gunicorn worker
     that cannot import the app, say) never answers and never exits: the kit
-    calls it a crash loop when `LOOP_DEATHS` children of one command line have
-    died while the app's own process ran the program it runs now. Children of
-    a launcher that then `exec`s the server (a pyenv shim, a shell) do not count.
+    calls it a crash loop when `LOOP_DEATHS` children of one command line,
+    running the app's own executable, have died while the app's process ran
+    the program it runs now. Other programs it runs (a `sleep` in a loop that
+    waits for a database) and the children of a launcher that then `exec`s
+    the server (a pyenv shim) do not count.
 
     Example:
         ```python
@@ -296,15 +298,15 @@ class CrashWatch(threading.Thread):
 
         from proven.check.checks import CrashWatch
 
-        loop = "sleep 0.5; while true; do sh -c 'exit 3'; sleep 0.1; done"
+        loop = "sleep 0.5; while true; do sh -c 'sleep 0.2; exit 3'; sleep 0.1; done"
         shell = subprocess.Popen(["sh", "-c", loop])
         watch = CrashWatch(shell.pid)
         watch.start()
-        time.sleep(2.5)
+        time.sleep(3)
         watch.stop()
         shell.kill()
         shell.wait()
-        assert "(sh -c exit 3)" in watch.loop()
+        assert "(sh -c sleep 0.2; exit 3)" in watch.loop()
         ```
     """
 
@@ -327,11 +329,13 @@ class CrashWatch(threading.Thread):
                     self.program = cmdline.read().replace(b"\0", b" ").decode(errors="replace")
             except OSError:
                 return
+            own = _exe(self.pid)
             alive = descendants(self.pid)
             for pid in set(seen) - set(alive):
                 self.died[seen.pop(pid)] += 1
             for pid, command in alive.items():
-                seen.setdefault(pid, (command, self.program))
+                if pid not in seen and _exe(pid) == own:
+                    seen[pid] = (command, self.program)
 
     def stop(self) -> None:
         """Stop watching (and wait for the thread)."""
@@ -354,6 +358,14 @@ class CrashWatch(threading.Thread):
             f"crash loop: {count} child processes ({command[:80]}) started and died "
             f"in {seconds:.0f} s"
         )
+
+
+def _exe(pid: int) -> str:
+    """The executable process `pid` runs, or `""` once it is gone."""
+    try:
+        return os.readlink(f"/proc/{pid}/exe")
+    except OSError:
+        return ""
 
 
 class SetupFailed(RuntimeError):
@@ -953,10 +965,14 @@ def restart_keeps_writes(runner: Runner) -> Verdict:
     app.restart()
     after = client.read(app)
     kept = client.kept(before, after)
-    observed = f"{label}; read before the restart: {before}; after: {after}"
-    if not kept and not client.by_token():
+    if kept:
+        shown = "its token" if client.by_token() else "the same answer"
+        observed = f"{label}; the reads before and after the restart both show {shown}"
+    else:
         one, two = difference(before.text, after.text)
-        observed = f"{label}; read before the restart: {one}; after: {two}"
+        observed = (
+            f"{label}; read before the restart: {before.status} {one}; after: {after.status} {two}"
+        )
     numbers = {"before": before.status, "after": after.status, "kept": kept}
     numbers["private_disk"] = bool(runner.isolation)
     if kept:
