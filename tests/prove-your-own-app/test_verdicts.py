@@ -261,7 +261,8 @@ def test_setup_is_a_release_the_app_starts_from(tmp_path: Path):
     as a fresh copy of the folder does, and the setup's file is not taken for a log file."""
     checked = ("binds-port", "restart-keeps-writes", "logs-to-stdout", "malformed-input")
     (tmp_path / "release.py").write_text(RELEASE)
-    options = ["--setup", "python3 release.py", *NOTES, *only(*checked)]
+    release = "python3 -c 'print(\"release\")' && python3 release.py"  # two steps, both run
+    options = ["--setup", release, *NOTES, *only(*checked)]
     code, found, said = kit(tmp_path, SQLITE, options)
     assert code == 1, said
     statuses = {check: found[check]["status"] for check in checked}

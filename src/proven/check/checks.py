@@ -214,8 +214,11 @@ def last_lines(text: str, count: int = 3) -> str:
     return " / ".join(lines[-count:]) or "(nothing printed)"
 
 
-def difference(first: str, second: str, around: int = 30) -> tuple[str, str]:
+def difference(first: str, second: str, around: int = 30, most: int = 160) -> tuple[str, str]:
     """The part where two texts differ, with `around` characters of context, from each.
+
+    Each part is on one line (runs of white space become one space) and holds
+    at most `most` characters.
 
     Example:
         ```python
@@ -235,7 +238,9 @@ def difference(first: str, second: str, around: int = 30) -> tuple[str, str]:
 
     def cut(text: str) -> str:
         begin, end = max(0, start - around), len(text) - tail + around
-        return ("..." if begin else "") + text[begin:end] + ("..." if end < len(text) else "")
+        part = " ".join(text[begin:end].split())
+        part = part[:most] + ("..." if len(part) > most else "")
+        return ("..." if begin else "") + part + ("..." if end < len(text) else "")
 
     return cut(first), cut(second)
 
@@ -494,23 +499,22 @@ class Copy(AppProcess):
             **self.env,
         }
 
-    def wrap(self, command: str) -> list[str]:
-        """The argv that runs `command` in this copy's folder, on its private disk."""
-        return self.isolation.wrap(shell(command), self.dir, self.private)
+    def wrap(self, argv: list[str]) -> list[str]:
+        """`argv`, run in this copy's folder on its private disk."""
+        return self.isolation.wrap(argv, self.dir, self.private)
 
     def _argv(self, folder: Path, port: int) -> list[str]:
         """Run the setup (a release) in the fresh folder, then give the start's argv."""
         if self.target.setup:
             try:
-                run_setup(
-                    self.target.setup, self.disk, self.environment(), self.wrap(self.target.setup)
-                )
+                setup = ["/bin/sh", "-c", self.target.setup]
+                run_setup(self.target.setup, self.disk, self.environment(), self.wrap(setup))
             except SetupFailed as failed:
                 self.exec_at = time.monotonic()
                 return ["/bin/sh", "-c", 'echo "$1"; exit 1', "sh", str(failed)]
         self.released = files_in(self.disk)
         self.exec_at = time.monotonic()
-        return self.wrap(self.target.start)
+        return self.wrap(shell(self.target.start))
 
     def spawn(self) -> subprocess.Popen[bytes]:
         """Start the release and the process, and watch its children while it starts."""
@@ -640,7 +644,7 @@ class Runner:
                 "PORT": str(free_port()),
                 **self.env,
             }
-            run_setup(self.target.setup, folder, env, shell(self.target.setup))
+            run_setup(self.target.setup, folder, env, ["/bin/sh", "-c", self.target.setup])
 
     def close(self) -> None:
         """Stop every copy, delete its folder and kill what it left running there."""

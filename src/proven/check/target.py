@@ -13,11 +13,9 @@ redis = true                   # start a throwaway Redis, given as REDIS_URL
 write = "POST /entries"
 body = '{"name": "{token}"}'   # {token}: a fresh value per write, to find it again
 read = "GET /entries"
+header = ["Accept: application/json"]  # sent with every request
 login = "POST /login"          # signed in first; the kit's visitor keeps its cookies
 login_body = '{"user": "ci", "password": "ci"}'
-
-[headers]
-Accept = "application/json"
 
 [env]
 LOG_LEVEL = "info"
@@ -264,7 +262,7 @@ def target_from_mapping(data: Mapping[str, Any], base: Path) -> Target:
     """
     known = {"start", "cwd", "env", "required", "write", "body", "read", "slow", "setup"}
     known |= {"content_type", "ready_path", "start_timeout", "startup_limit", "grace", "checks"}
-    known |= {"headers", "login", "login_body"}
+    known |= {"header", "login", "login_body"}
     known |= set(SERVICE_VARIABLES)
     unknown = sorted(set(data) - known)
     if unknown:
@@ -295,7 +293,7 @@ def target_from_mapping(data: Mapping[str, Any], base: Path) -> Target:
         services=services,
         ready_path=data.get("ready_path", "/"),
         checks=tuple(data.get("checks", ())),
-        headers={str(k): str(v) for k, v in dict(data.get("headers", {})).items()},
+        headers=dict(parse_header(str(text)) for text in data.get("header", ())),
         login=_request(data, "login"),
         **numbers,
     )
@@ -418,9 +416,8 @@ def target_from_options(options: argparse.Namespace) -> Target:
             raise TargetError(f"--env {pair!r}: write NAME=VALUE")
         env[name] = value
     data["env"] = env
-    headers = dict(data.get("headers", {}))
-    headers.update(parse_header(text) for text in options.headers)
-    data["headers"] = headers
+    if options.headers:
+        data["header"] = [*data.get("header", []), *options.headers]
     if options.cwd is not None:
         data["cwd"] = str(options.cwd.resolve())
     given = {
