@@ -123,6 +123,8 @@ class Check:
     factors: str
     page: str
     run: Callable[[Runner], Verdict]
+    needs_answer: bool = True
+    """Whether it needs the app to answer (n/a once `binds-port` found that nothing does)."""
 
 
 CHECKS: dict[str, Check] = {}
@@ -130,7 +132,7 @@ CHECKS: dict[str, Check] = {}
 
 
 def check(
-    id: str, title: str, factors: str, page: str
+    id: str, title: str, factors: str, page: str, needs_answer: bool = True
 ) -> Callable[[Callable[[Runner], Verdict]], Callable[[Runner], Verdict]]:
     """Register the decorated function as the check `id`, in `CHECKS`.
 
@@ -146,7 +148,7 @@ def check(
     def register(run: Callable[[Runner], Verdict]) -> Callable[[Runner], Verdict]:
         if id in CHECKS:
             raise ValueError(f"two checks named {id}")
-        CHECKS[id] = Check(id, title, factors, page, run)
+        CHECKS[id] = Check(id, title, factors, page, run, needs_answer)
         return run
 
     return register
@@ -263,7 +265,11 @@ def descendants(pid: int) -> dict[int, str]:
         ```
     """
     children: dict[int, list[int]] = {}
-    for entry in os.scandir("/proc"):
+    try:
+        entries = list(os.scandir("/proc"))
+    except OSError:  # no /proc (macOS): no process tree to watch
+        return {}
+    for entry in entries:
         if not entry.name.isdigit():
             continue
         try:
@@ -446,7 +452,7 @@ class Copy(AppProcess):
     is there for the app), then execs the start command; on Linux both run in
     a namespace where the folders outside the app's own are private (see
     [`isolation`][proven.check.isolation]). A setup that fails is this start
-    failing: the process exits with its code and shows what it printed.
+    failing: the process exits 1 and prints what the setup printed.
 
     While it starts, a [`CrashWatch`][proven.check.checks.CrashWatch] watches
     its children; once it answers, the kit's first request and what the app
@@ -875,7 +881,7 @@ def _private(runner: Runner) -> str:
     return ""
 
 
-@check("binds-port", "Binds the port in PORT", "VII", "port-binding")
+@check("binds-port", "Binds the port in PORT", "VII", "port-binding", needs_answer=False)
 def binds_port(runner: Runner) -> Verdict:
     """VII: the app answers HTTP on the port given in `PORT`."""
     app = runner.app()
@@ -930,7 +936,7 @@ def _start_without(runner: Runner, name: str) -> tuple[str, dict[str, Any]]:
     return said, found | {"seconds": round(seconds, 3)}
 
 
-@check("fails-fast", "Stops at start without required config", "III", "config")
+@check("fails-fast", "Stops at start without required config", "III", "config", needs_answer=False)
 def fails_fast(runner: Runner) -> Verdict:
     """III: without each required setting, exit non-zero at start with a message naming it.
 
@@ -1307,7 +1313,7 @@ def run_check(check_id: str, runner: Runner) -> Result:
     """
     never = runner.findings.never_answered
     try:
-        if never and check_id not in ("binds-port", "fails-fast"):
+        if never and CHECKS[check_id].needs_answer:
             return Result(check_id, NOT_APPLICABLE, f"the app never answered (binds-port): {never}")
         verdict = CHECKS[check_id].run(runner)
     except AppFailedToStart as error:
