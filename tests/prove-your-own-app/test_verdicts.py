@@ -14,8 +14,11 @@ read that needs a field the write does not give.
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import uuid
 from pathlib import Path
 
@@ -407,3 +410,26 @@ def test_a_read_that_needs_a_field_the_write_does_not_give_exits_2(tmp_path: Pat
     code, _, said = kit(tmp_path, NO_ID, options)
     assert code == 2, said
     assert "GET /items/{id} takes id from the write's JSON answer" in said, said
+
+
+def test_an_unprivileged_user_gets_a_private_disk_too():
+    """Without root, the copy's namespace is a user namespace: its writes to /tmp stay private."""
+    python, setpriv = Path("/usr/bin/python3"), shutil.which("setpriv")
+    if os.geteuid() != 0 or setpriv is None or not python.is_file():
+        pytest.skip("needs root, setpriv and /usr/bin/python3 to become an unprivileged user")
+    note = Path("/tmp") / f"proven-private-{uuid.uuid4().hex}"
+    with tempfile.TemporaryDirectory() as folder:  # in /tmp, where the user may enter it
+        Path(folder).chmod(0o777)
+        argv = Isolation("user and mount namespace").wrap(
+            ["/bin/sh", "-c", f"echo kept > {note} && cat {note}"], Path(folder), ["/tmp"]
+        )
+        argv[0] = str(python)  # a Python the unprivileged user may run
+        ran = subprocess.run(
+            [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", *argv],
+            cwd=folder,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+    assert (ran.returncode, ran.stdout) == (0, "kept\n"), ran.stderr
+    assert not note.exists()
