@@ -369,7 +369,7 @@ def test_a_crash_loop_fails_fails_fast_without_required(tmp_path: Path):
     """gunicorn forking workers that exit at import, forever: a crash loop, whatever its cause."""
     (tmp_path / "app.py").write_text('import sys\n\nsys.exit("no DATABASE_URL: cannot start")\n')
     start = f"{sys.executable} -m gunicorn --bind 127.0.0.1:$PORT --no-control-socket app:app"
-    options = ["--start-timeout", "5", *NOTES, *only(*checks.CHECKS)]
+    options = ["--start-timeout", "10", *NOTES, *only(*checks.CHECKS)]
     code, found, said = kit(tmp_path, "", options, start=start)
     assert code == 1, said
     assert "crash loop" in found["binds-port"]["observed"], said

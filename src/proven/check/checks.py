@@ -337,9 +337,12 @@ class CrashWatch(threading.Thread):
         while not self._stopped.wait(self.interval):
             try:
                 with open(f"/proc/{self.pid}/cmdline", "rb") as cmdline:
-                    self.program = cmdline.read().replace(b"\0", b" ").decode(errors="replace")
+                    program = cmdline.read().replace(b"\0", b" ").decode(errors="replace")
             except OSError:
                 return
+            if not program:  # a zombie: it has exited
+                return
+            self.program = program
             own = _exe(self.pid)
             alive = descendants(self.pid)
             for pid in set(seen) - set(alive):
