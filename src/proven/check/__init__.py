@@ -8,7 +8,8 @@ stops it and sends it malformed bodies, and says for each behaviour whether
 it held, with what it observed in numbers and the page that explains it.
 
 - `proven.check.target`: what to run and how (options or `proven.toml`).
-- `proven.check.checks`: the checks, one function each.
+- `proven.check.checks`: the checks, one function each, registered by a decorator.
+- `proven.check.isolation`: a private disk outside the app's folder for each copy.
 - `proven.check.report`: the Markdown and JSON reports.
 - `proven.check.cli`: the command line.
 """

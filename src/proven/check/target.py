@@ -13,6 +13,9 @@ redis = true                   # start a throwaway Redis, given as REDIS_URL
 write = "POST /entries"
 body = '{"name": "{token}"}'   # {token}: a fresh value per write, to find it again
 read = "GET /entries"
+header = ["Accept: application/json"]  # sent with every request
+login = "POST /login"          # signed in first; the kit's visitor keeps its cookies
+login_body = '{"user": "ci", "password": "ci"}'
 
 [env]
 LOG_LEVEL = "info"
@@ -22,6 +25,7 @@ LOG_LEVEL = "info"
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import tomllib
 import uuid
@@ -156,7 +160,7 @@ class Target:
     slow: Request | None = None
     """A request that takes a while, to have requests in flight at SIGTERM (`sigterm-drains`)."""
     setup: str | None = None
-    """A one-off command run once, in a copy of the code, before the app first starts."""
+    """A release command, run to its end in the folder of each start before the app starts."""
     services: Mapping[str, str] = field(default_factory=dict)
     """Services the kit starts: `{"redis": "REDIS_URL"}` gives a throwaway Redis's URL."""
     ready_path: str = "/"
@@ -169,13 +173,75 @@ class Target:
     """Seconds the app has to exit after SIGTERM, as a platform allows it."""
     checks: tuple[str, ...] = ()
     """The checks to run (default: all of them)."""
+    headers: Mapping[str, str] = field(default_factory=dict)
+    """Headers the kit's visitor sends with every request (`Authorization`, `Accept`, ...)."""
+    login: Request | None = None
+    """A request the visitor sends first, to sign in; it keeps the cookies of its answer."""
+    findings: Findings = field(default_factory=lambda: Findings(), compare=False, repr=False)
+    """What the checks of this run learned about the app, for the checks after them."""
+
+
+@dataclass
+class Findings:
+    """What one check learned about the app that decides how the next ones go.
+
+    Filled by the checks as they run, in their order, on one `Target`: whether
+    the app ever answered, whether it crash-looped, whether its read shows
+    what its write wrote, and the isolation its copies got.
+
+    Example:
+        ```python
+        from pathlib import Path
+
+        from proven.check.target import Target
+
+        target = Target(start="python app.py", cwd=Path("."))
+        target.findings.never_answered = "exited 1: REDIS_URL must be set"
+        assert target.findings.crash_loop == ""
+        ```
+    """
+
+    never_answered: str = ""
+    """Why nothing answered on `PORT` when `binds-port` started the app, if it did not."""
+    crash_loop: str = ""
+    """The crash loop `binds-port` saw: children started and died while nothing answered."""
+    read_hides_writes: str | None = None
+    """Why the read does not show a write (empty: it does; None: not known yet)."""
 
 
 def _request(data: Mapping[str, Any], key: str) -> Request | None:
     if not data.get(key):
         return None
+    if key == "login":
+        body = data.get("login_body")
+        return Request.parse(str(data[key]), body, _content_type(body))
     body = data.get("body") if key == "write" else None
     return Request.parse(str(data[key]), body, data.get("content_type", "application/json"))
+
+
+def _content_type(body: str | None) -> str:
+    """JSON when `body` is JSON, a form otherwise (`user=ci&password=ci`)."""
+    try:
+        json.loads(body or "")
+    except ValueError:
+        return "application/x-www-form-urlencoded"
+    return "application/json"
+
+
+def parse_header(text: str) -> tuple[str, str]:
+    """`Name: value` as a pair; `TargetError` when it has no name or no colon.
+
+    Example:
+        ```python
+        from proven.check.target import parse_header
+
+        assert parse_header("Authorization: Bearer abc") == ("Authorization", "Bearer abc")
+        ```
+    """
+    name, colon, value = text.partition(":")
+    if not colon or not name.strip() or " " in name.strip():
+        raise TargetError(f"--header {text!r}: write 'Name: value'")
+    return name.strip(), value.strip()
 
 
 def target_from_mapping(data: Mapping[str, Any], base: Path) -> Target:
@@ -196,6 +262,7 @@ def target_from_mapping(data: Mapping[str, Any], base: Path) -> Target:
     """
     known = {"start", "cwd", "env", "required", "write", "body", "read", "slow", "setup"}
     known |= {"content_type", "ready_path", "start_timeout", "startup_limit", "grace", "checks"}
+    known |= {"header", "login", "login_body"}
     known |= set(SERVICE_VARIABLES)
     unknown = sorted(set(data) - known)
     if unknown:
@@ -204,6 +271,10 @@ def target_from_mapping(data: Mapping[str, Any], base: Path) -> Target:
         raise TargetError("say how to start the app: start = 'gunicorn --bind :$PORT app:app'")
     if data.get("body") is not None and not data.get("write"):
         raise TargetError("a body (--body) is sent with the write: name it (--write 'POST /items')")
+    if data.get("login_body") and not data.get("login"):
+        raise TargetError(
+            "a login body needs the login request it goes with: --login 'POST /login'"
+        )
     services = {}
     for service, variable in SERVICE_VARIABLES.items():
         wanted = data.get(service, False)
@@ -224,6 +295,8 @@ def target_from_mapping(data: Mapping[str, Any], base: Path) -> Target:
         services=services,
         ready_path=data.get("ready_path", "/"),
         checks=tuple(data.get("checks", ())),
+        headers=dict(parse_header(str(text)) for text in data.get("header", ())),
+        login=_request(data, "login"),
         **numbers,
     )
 
@@ -287,7 +360,17 @@ def add_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--content-type", default="application/json", help="of the body")
     parser.add_argument("--read", metavar='"GET /items"', help="a request that reads it back")
     parser.add_argument("--slow", metavar='"GET /report"', help="a slow request, for SIGTERM")
-    parser.add_argument("--setup", help="one-off command run before the app first starts")
+    parser.add_argument("--setup", help="release command run in the app's folder before each start")
+    parser.add_argument(
+        "--header",
+        action="append",
+        default=[],
+        dest="headers",
+        metavar="'NAME: VALUE'",
+        help="a header sent with every request (repeatable)",
+    )
+    parser.add_argument("--login", metavar='"POST /login"', help="a request that signs in first")
+    parser.add_argument("--login-body", help="its body (JSON, or a form: user=ci&password=ci)")
     for service, variable in SERVICE_VARIABLES.items():
         parser.add_argument(
             f"--{service}",
@@ -335,6 +418,8 @@ def target_from_options(options: argparse.Namespace) -> Target:
             raise TargetError(f"--env {pair!r}: write NAME=VALUE")
         env[name] = value
     data["env"] = env
+    if options.headers:
+        data["header"] = [*data.get("header", []), *options.headers]
     if options.cwd is not None:
         data["cwd"] = str(options.cwd.resolve())
     given = {
@@ -344,6 +429,8 @@ def target_from_options(options: argparse.Namespace) -> Target:
         "read": options.read,
         "slow": options.slow,
         "setup": options.setup,
+        "login": options.login,
+        "login_body": options.login_body,
         "ready_path": options.ready_path,
         "start_timeout": options.start_timeout,
         "startup_limit": options.startup_limit,
