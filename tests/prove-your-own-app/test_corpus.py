@@ -66,33 +66,6 @@ VERDICTS = (PASS, FAIL, NOT_APPLICABLE)
 EXIT = "exit-status"
 """The kit's exit status, asserted beside the app's checks (1 when one fails, else 0)."""
 
-SETUP_FIX = (
-    "issue 20: --setup as a release phase, run before each start in the app's own folder "
-    "(today the database it makes is thrown away"
-)
-NOT_SHOWN_FIX = "issue 20: a read that never shows the write makes every state check n/a"
-TODAY_WRONG: dict[tuple[str, str], str] = {
-    **{
-        ("flaskr", check): "issue 20: a login request whose cookies the kit keeps (login, "
-        "login_body), and --setup as a release phase before each start in the app's folder"
-        for check in (*CHECKS, EXIT)
-    },
-    **{
-        ("kinto", check): "issue 20: --header (header = [...] in proven.toml)"
-        for check in (*CHECKS, EXIT)
-    },
-    **{
-        ("drf-snippets", check): f"{SETUP_FIX}, and every write gets a 500)"
-        for check in ("restart-keeps-writes", "copies-share-writes", "kill-9-keeps-writes")
-    },
-    ("drf-snippets", "logs-to-stdout"): f"{SETUP_FIX}, and db.sqlite3 counts as a new file)",
-    ("httpbin", "copies-share-writes"): f"{NOT_SHOWN_FIX} (today the copies' Host and port "
-    "differ, and it fails)",
-    ("httpbin", "kill-9-keeps-writes"): f"{NOT_SHOWN_FIX} (today every write counts as lost)",
-}
-"""Cells (app, check) where today's kit is known to be wrong, and the fix of issue 20 each
-waits on (`exit-status`: the command's exit status). Remove an entry once its fix is in."""
-
 
 @dataclass(frozen=True)
 class Verdict:
@@ -264,16 +237,10 @@ def kit_on(run_dir: Path) -> Callable[[CorpusApp], KitRun]:
     return get
 
 
-def today_wrong(app: CorpusApp, check: str) -> list[pytest.MarkDecorator]:
-    """An expected-failure mark where today's kit is known to be wrong (see `TODAY_WRONG`)."""
-    wrong = TODAY_WRONG.get((app.name, check))
-    return [pytest.mark.xfail(strict=True, reason=wrong)] if wrong else []
-
-
 @pytest.mark.parametrize(
     ("app", "check"),
     [
-        pytest.param(app, check, marks=today_wrong(app, check), id=f"{app.name}-{check}")
+        pytest.param(app, check, id=f"{app.name}-{check}")
         for app in APPS
         for check in (*CHECKS, EXIT)
     ],
