@@ -40,11 +40,32 @@ if TYPE_CHECKING:
 
 
 class ServiceError(RuntimeError):
-    """A throwaway server cannot run on this machine; the message says why and what to do."""
+    """A throwaway server cannot run on this machine; the message says why and what to do.
+
+    Example:
+        ```python
+        from proven.services import ServerNotFound, ServiceError
+
+        # A plain exception, not pytest's skip: the plugin and the kit decide what it means.
+        assert issubclass(ServerNotFound, ServiceError)
+        assert issubclass(ServiceError, Exception)
+        ```
+    """
 
 
 class ServerNotFound(ServiceError):
-    """No binary for a server: the message names it and says how to install it."""
+    """No binary for a server: the message names it and says how to install it.
+
+    Example:
+        ```python
+        import pytest
+
+        from proven.services import ServerNotFound, require_binary
+
+        with pytest.raises(ServerNotFound, match="no-such-server"):
+            require_binary("no-such-server")
+        ```
+    """
 
 
 def _client(module: str) -> Any:
