@@ -231,9 +231,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 WORKERS_PER_CORE = "proven_workers_per_core"
 
 
-@pytest.hookimpl(optionalhook=True)
+@pytest.hookimpl(optionalhook=True, tryfirst=True)
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     """`-n auto`: `proven_workers_per_core` workers for each core this process may use.
+
+    Tried first: loaded with `-p`, the plugin is registered before xdist, whose
+    own answer (one worker a core) would otherwise come first and be the one taken.
 
     A proof spends much of its time waiting on the processes it runs (for an
     answer, an exit, a time-out), so more workers than cores keep the cores busy.
