@@ -5,7 +5,7 @@ twin stops at start, each way a reader or a platform starts it: it exits with
 status 3 within `DEADLINE` seconds, and one line of its output names the first
 of those settings (`REDIS_URL must ...`), with no traceback. The ways:
 
-- plain gunicorn, `gunicorn --bind 127.0.0.1:0 --no-control-socket app:app`,
+- plain gunicorn, `gunicorn --bind 127.0.0.1:0 app:app`,
   in the twin's folder: no `--preload`, so the worker imports the app;
 - each line of the twin's `Procfile`, in its folder, with `PORT` set;
 - each command of its page's "Run it yourself" section that starts it;
@@ -41,7 +41,7 @@ DEADLINE = 15.0
 """Seconds a start may take to exit; a twin still running then has not failed fast."""
 
 PAIRS = scenarios()
-GUNICORN = "gunicorn --bind 127.0.0.1:0 --no-control-socket app:app"
+GUNICORN = "gunicorn --bind 127.0.0.1:0 app:app"
 """Plain gunicorn, as a reader types it in the twin's folder (no `--preload`)."""
 
 IN_FOLDER = {

@@ -268,8 +268,9 @@ def gunicorn_command(example: Path, port: int = 0) -> list[str]:
     """The argv that serves `example/app.py`'s `app` as a reader does: plain gunicorn.
 
     `gunicorn --bind 127.0.0.1:PORT --pythonpath EXAMPLE app:app`, the command
-    the pages give, with nothing added but `--no-control-socket` (see the stack
-    notes: a second gunicorn would remove the first one's socket). No
+    the pages give, with nothing added. gunicorn keeps its control socket in
+    `$XDG_RUNTIME_DIR`, which [`AppProcess`][proven.processes.AppProcess] makes
+    private to each start, as a container's is: two copies never share one. No
     `--preload`: the worker imports the app, as it does for a reader, so an
     app that stops at start is seen as gunicorn shows it. A good twin exits 3
     ("worker failed to boot") and the master halts with it; an app that exits
@@ -283,7 +284,13 @@ def gunicorn_command(example: Path, port: int = 0) -> list[str]:
 
         argv = gunicorn_command(Path("examples/stateless-processes/hit-counter/good"), 8000)
         assert argv[1:3] == ["-m", "gunicorn"]
-        assert "127.0.0.1:8000" in argv and "--preload" not in argv
+        assert argv[3:] == [
+            "--bind",
+            "127.0.0.1:8000",
+            "--pythonpath",
+            "examples/stateless-processes/hit-counter/good",
+            "app:app",
+        ]
         ```
     """
     return [
@@ -292,7 +299,6 @@ def gunicorn_command(example: Path, port: int = 0) -> list[str]:
         "gunicorn",
         "--bind",
         f"127.0.0.1:{port}",
-        "--no-control-socket",
         "--pythonpath",
         str(example),
         "app:app",
@@ -349,9 +355,10 @@ class AppProcess(GroupProcess):
 
     Each start gets a fresh, empty working directory (also its `TMPDIR`): like
     a new container, a restarted process does not find what an earlier one
-    wrote to its local disk. The environment holds only `PATH`, `LANG`, the
-    variables the proof passes and nothing inherited from the test run, so an
-    app sees exactly the config a proof gives it.
+    wrote to its local disk. The environment holds only `PATH`, `LANG`, `HOME`,
+    `TMPDIR`, a private `XDG_RUNTIME_DIR` (where gunicorn keeps its control
+    socket), the variables the proof passes and nothing inherited from the test
+    run, so an app sees exactly the config a proof gives it.
 
     A restart stops it with SIGTERM (30 s of grace, as gunicorn's default
     drain) and starts a new one on the same port with a fresh disk.
@@ -434,6 +441,8 @@ class AppProcess(GroupProcess):
         if self.copy_code:
             copy_shipped(self.example, self.disk)
         (self.disk / "tmp").mkdir(parents=True, exist_ok=True)
+        runtime = self.dir / f"run-{self.starts}"
+        runtime.mkdir(mode=0o700)
         swapped = os.environ.get(SWAP_TWINS) == "1"
         services = {k: os.environ[k] for k in SWAP_SERVICE_VARIABLES if swapped and k in os.environ}
         env = {
@@ -441,6 +450,7 @@ class AppProcess(GroupProcess):
             "LANG": "C.UTF-8",
             "HOME": str(self.disk),
             "TMPDIR": str(self.disk / "tmp"),
+            "XDG_RUNTIME_DIR": str(runtime),
             "PYTHONUNBUFFERED": "1",
             "PYTHONDONTWRITEBYTECODE": "1",
             **services,

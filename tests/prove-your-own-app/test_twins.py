@@ -27,7 +27,7 @@ from proven.observations import UPDATE_OPTION
 from proven.paths import TESTS_DIR
 from proven.scenarios import Scenario, scenarios
 
-DEFAULT_START = "gunicorn --bind 127.0.0.1:$PORT --no-control-socket app:app"
+DEFAULT_START = "gunicorn --bind 127.0.0.1:$PORT app:app"
 """How a twin starts when its `[check]` table names no `start`: gunicorn, as the Procfiles do."""
 
 TWINS = ("bad", "good")
