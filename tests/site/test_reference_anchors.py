@@ -16,6 +16,8 @@ import pytest
         ("/reference/#proven.services.RedisServer.start", "/reference/services/"),
         ("/reference/#harness.soak.Stateful", "/reference/soak/"),
         ("/reference/#proven.claims.claim", "/reference/project/"),
+        ("/reference/check/#proven.check.checks.Runner", "/reference/checks/"),
+        ("/reference/check/#proven.check.checks.run_check", "/reference/checks/"),
     ],
 )
 def test_an_old_reference_link_lands_on_the_module_page(browser, netlify, old, new):

@@ -6,11 +6,13 @@ fixtures) and a page per group of modules (`/reference/processes/`, ...). So:
 
 - each element with `id="proven.…"` (mkdocstrings' output) gets an empty
   `<a id="harness.…">` before it, for links written before the rename;
-- the line `!moved-anchors` (on `/reference/`) becomes the map of module to
+- the line `!moved-anchors` (on `/reference/`, and on `/reference/check/`,
+  whose checks moved to `/reference/checks/`) becomes the map of module to
   page, read from the `::: proven.<module>` lines of `docs/reference/*.md`,
   which `docs/assets/reference-anchors.js` uses to send
   `/reference/#harness.processes.AppProcess` or
-  `/reference/#proven.processes.AppProcess` on to `/reference/processes/#proven.…`.
+  `/reference/#proven.processes.AppProcess` on to `/reference/processes/#proven.…`,
+  and `/reference/check/#proven.check.checks.Runner` on to `/reference/checks/#…`.
 
 A Markdown extension rather than a MkDocs hook, so that MkDocs and Zensical
 build the same anchors. Its postprocessor runs at priority 25, after
@@ -38,7 +40,7 @@ MAP_LINE = "!moved-anchors"
 _OPENING_TAG_WITH_ID = re.compile(
     r'<(?P<tag>[a-z][a-z0-9]*)(?P<attrs>[^>]*?) id="proven\.(?P<name>[^"]+)"'
 )
-_MODULE_LINE = re.compile(r"^::: proven\.(?P<module>[a-z_]+)\s*$", re.MULTILINE)
+_MODULE_LINE = re.compile(r"^::: proven\.(?P<module>[a-z_]+(?:\.[a-z_]+)*)\s*$", re.MULTILINE)
 
 
 def moved_pages(docs_dir: Path) -> dict[str, str]:
@@ -50,6 +52,7 @@ def moved_pages(docs_dir: Path) -> dict[str, str]:
         from proven.site.anchors_extension import moved_pages
 
         assert moved_pages(DOCS_DIR)["processes"] == "processes/"
+        assert moved_pages(DOCS_DIR)["check.checks"] == "checks/"
         ```
     """
     pages: dict[str, str] = {}

@@ -8,11 +8,7 @@ from flask import Flask, jsonify
 
 
 def stop(message: str) -> NoReturn:
-    """Stop at start-up: print why, on one line, and exit with status 3.
-
-    3 is gunicorn's "worker failed to boot": a worker that exits 3 makes the master
-    stop too, where one that exits 1, as `sys.exit("...")` does, is forked again, forever.
-    """
+    """Stop at start-up: print why on one line, exit 3 (gunicorn's "worker failed to boot")."""
     print(message, file=sys.stderr)
     sys.exit(3)
 
