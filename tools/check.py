@@ -74,6 +74,29 @@ CI_BEYOND: tuple[str, ...] = (
 )
 """What `.ci/run` does beyond this check (read .ci/run for the details)."""
 
+CONTRIBUTOR_STEPS: tuple[tuple[str, str], ...] = (
+    ("pytest tests/site/test_structure.py -q", "lists what is left to write"),
+    (
+        "pytest -n auto tests/{slug} --update-observations",
+        "the page's proofs; stores what they saw",
+    ),
+    (f"pytest {TWINS_TABLE_TEST} --update-observations", "adds the pair's row to the twins table"),
+    ("python -m tools.check {slug}/{scenario}", "the pair's check, in CI's order"),
+    ("python -m tools.check {slug}", "before the pull request: the page's check"),
+    ("mkdocs serve", "look at the page"),
+)
+"""A new pair's steps after the scaffold, the one source of the scaffold's "Next" list,
+CONTRIBUTING's quick start and the PR template (tests/site/test_contributor_check.py)."""
+
+
+def contributor_steps(slug: str, scenario: str) -> list[tuple[str, str]]:
+    """`CONTRIBUTOR_STEPS` for one pair: each command (run from the venv) and what it does."""
+    return [
+        (".venv/bin/" + command.format(slug=slug, scenario=scenario), what)
+        for command, what in CONTRIBUTOR_STEPS
+    ]
+
+
 TWIN_SUFFIX = re.compile(r"[-/](good|bad)$")
 
 
