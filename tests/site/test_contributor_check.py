@@ -70,3 +70,19 @@ def test_the_steps_run_the_check_for_a_pair_and_its_page():
     commands = [command for command, _ in CONTRIBUTOR_STEPS]
     assert "python -m tools.check {slug}/{scenario}" in commands
     assert "python -m tools.check {slug}" in commands
+
+
+def test_a_failing_swap_check_leaves_no_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A failing swap check removes its swap-check-* folder; one file keeps pytest's output."""
+    from tools import swap_check
+
+    def fails(folder: Path, *args: object) -> int:
+        (folder / "pytest.log").write_text("a proof passed swapped\n")
+        return 1
+
+    monkeypatch.setattr(swap_check.tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(swap_check, "LAST_LOG", tmp_path / "swap-check.log")
+    monkeypatch.setattr(swap_check, "check_swapped", fails)
+    assert swap_check.main(["config/required"]) == 1
+    assert not list(tmp_path.glob("swap-check-*")), "the check's folder was left behind"
+    assert "a proof passed swapped" in (tmp_path / "swap-check.log").read_text()
