@@ -86,3 +86,12 @@ def test_a_failing_swap_check_leaves_no_folder(tmp_path: Path, monkeypatch: pyte
     assert swap_check.main(["config/required"]) == 1
     assert not list(tmp_path.glob("swap-check-*")), "the check's folder was left behind"
     assert "a proof passed swapped" in (tmp_path / "swap-check.log").read_text()
+
+
+def test_a_page_selects_its_own_pairs_only():
+    """`processes` selects the Processes page's pair tests, not admin- or stateless-processes'."""
+    from tools.check import PARAMETRIZED_TESTS, parametrized_ids
+
+    ids = parametrized_ids(PARAMETRIZED_TESTS, "processes")
+    assert ids, "no parametrized test of the processes page was found"
+    assert all("[processes/" in node_id for node_id in ids), ids
