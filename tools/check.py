@@ -13,7 +13,7 @@ It runs, each step timed, and goes on after a failing step:
    parametrized tests elsewhere (good examples, hostile input, soak, the kit's
    twins), selected by node id, never by `-k` substring;
 2. every all-pairs test (`ALL_PAIRS_TESTS`): structure, claims, observations,
-   the twins table, soak and hostile registration;
+   the twins table, soak and hostile registration; and the strict site build;
 3. the swap check of the pair or page (`tools.swap_check`);
 4. lint (`ruff check .` and `ruff format --check .`).
 
@@ -56,6 +56,9 @@ ALL_PAIRS_TESTS: tuple[str, ...] = (
 )
 """Tests that check every pair at once; a new pair can break any of them."""
 
+SITE_TESTS: tuple[str, ...] = ("tests/site/test_build.py",)
+"""The strict MkDocs build (about 10 s): a new page section can break it."""
+
 PARAMETRIZED_TESTS: tuple[str, ...] = (
     "tests/test_good_examples.py",
     "tests/hostile",
@@ -67,7 +70,7 @@ PARAMETRIZED_TESTS: tuple[str, ...] = (
 CI_BEYOND: tuple[str, ...] = (
     "the whole suite (README's test command, `pytest -n auto`) with REQUIRE_SERVICES=1",
     "with CI=true: the soak's short budget and derandomized hypothesis (`--ci` sets it)",
-    "the site built strictly, with MkDocs and with Zensical, compared; the browser checks",
+    "the site built with Zensical too, compared with MkDocs's build; the browser checks",
     "the backing-services, identity and migration proofs again on the PyPI servers",
     "the swap check of every pair, then Netlify's build from docs/requirements.txt",
     "a check that no process of the proofs outlived them",
@@ -143,7 +146,7 @@ def steps_for(target: str) -> list[Step]:
     selected = proof_targets(target) + parametrized_ids(PARAMETRIZED_TESTS, target)
     return [
         Step(f"proofs and tests of {target}", [pytest + selected]),
-        Step("all-pairs tests", [pytest + list(ALL_PAIRS_TESTS)]),
+        Step("all-pairs tests, strict build", [pytest + list(ALL_PAIRS_TESTS + SITE_TESTS)]),
         Step(f"swap check of {target}", [[PYTHON, "-m", "tools.swap_check", target]]),
         Step("lint", [["ruff", "check", "."], ["ruff", "format", "--check", "."]]),
     ]
