@@ -24,6 +24,7 @@ from proven.claims import CLAIM_ID, collect_claims
 from proven.layout import PLACEHOLDER, Pair
 from proven.paths import DOCS_DIR, ROOT
 from proven.scenarios import FILE_NAME
+from tools.check import contributor_steps
 
 TODO = PLACEHOLDER
 
@@ -216,18 +217,22 @@ def main(argv: list[str] | None = None) -> None:
     claim_id = args.claim or args.scenario
     for line in scaffold(args.slug, args.scenario, claim_id):
         print(line)
-    name = f"{args.slug}/{args.scenario}"
-    print(
-        f"""
-Next (see CONTRIBUTING.md):
-  1. Write the twins, their scenario.toml and the proof; replace every {TODO} line:
-       .venv/bin/pytest tests/site/test_structure.py -q     # lists those left
-  2. Run the proof; it fails until it asserts both directions:
-       .venv/bin/pytest tests/{args.slug}/test_{args.scenario.replace("-", "_")}.py
-  3. Check that it fails with bad and good swapped:
-       .venv/bin/python -m tools.swap_check {name}
-  4. Preview the page: .venv/bin/mkdocs serve, then open http://127.0.0.1:8000/{args.slug}/"""
-    )
+    print(next_steps(args.slug, args.scenario))
+
+
+def next_steps(slug: str, scenario: str) -> str:
+    """The "Next" list printed after scaffolding: `tools.check.CONTRIBUTOR_STEPS` for the pair."""
+    steps = contributor_steps(slug, scenario)
+    lines = [
+        "",
+        "Next (see CONTRIBUTING.md): write the twins, their scenario.toml, the proof",
+        f"and the page section, replacing every {TODO} line; run the proof until it passes:",
+        f"  .venv/bin/pytest tests/{slug}/test_{scenario.replace('-', '_')}.py",
+        "then:",
+    ]
+    for command, what in steps:
+        lines += [f"  # {what}", f"  {command}"]
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

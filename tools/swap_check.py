@@ -54,6 +54,9 @@ RESULTS = "PROOF_SWAP_RESULTS"
 
 START_FAILURES = ("AppFailedToStart",)
 
+LAST_LOG = Path(tempfile.gettempdir()) / "swap-check.log"
+"""Where a failing check leaves pytest's output; its working folder is always removed."""
+
 WORKERS_PER_CORE = 3
 """Test workers per core for the check's runs (the suite's `-n auto` starts fewer)."""
 
@@ -253,13 +256,32 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
     folder = Path(tempfile.mkdtemp(prefix="swap-check-"))
+    code = 2
+    try:
+        code = check_swapped(folder, pairs, proofs, unproven, args.skip_unswapped)
+    finally:
+        if code:  # pytest's output is kept, in one file each run overwrites, not the copy
+            logs = sorted(folder.glob("*.log"))
+            LAST_LOG.write_text("".join(f"==> {p.name}\n{p.read_text()}" for p in logs))
+        shutil.rmtree(folder, ignore_errors=True)
+    return code
+
+
+def check_swapped(
+    folder: Path,
+    pairs: list[Pair],
+    proofs: dict[str, Claim],
+    unproven: list[Pair],
+    skip_unswapped: bool,
+) -> int:
+    """Run the proofs (unswapped first unless `skip_unswapped`) then swapped in `folder`; report."""
     started = time.monotonic()
     failing: dict[str, str] = {}
-    if not args.skip_unswapped:
+    if not skip_unswapped:
         print(f"swap check: {count(len(proofs), 'proof')}, run first unswapped (each must pass)")
         code, results = run_proofs(list(proofs.values()), ROOT, folder / "unswapped.log", False)
         if code not in (0, 1):
-            print(f"swap check: pytest stopped with exit code {code}; see {folder}/unswapped.log")
+            print(f"swap check: pytest stopped with exit code {code}; see {LAST_LOG}")
             return 2
         for node_id in proofs:
             matching = results_of(node_id, results)
@@ -301,7 +323,7 @@ def main(argv: list[str] | None = None) -> int:
     for proof, why in other:
         print(f"  unchecked {proof.id:<28} {why[:80]}")
     if code not in (0, 1):
-        print(f"swap check: pytest stopped with exit code {code}; its output is in {log}")
+        print(f"swap check: pytest stopped with exit code {code}; its output is in {LAST_LOG}")
         return 2
     if both_ways:
         print(
@@ -320,9 +342,8 @@ def main(argv: list[str] | None = None) -> int:
         for proof in vacuous:
             print(f"  PASSES    {proof.id:<28} {proof.node_id}")
     if vacuous or both_ways or unproven:
-        print(f"(pytest's output: {folder})")
+        print(f"(pytest's output: {LAST_LOG})")
         return 1
-    shutil.rmtree(folder, ignore_errors=True)
     print(
         f"swap check: no proof passes with its twins swapped ({len(on_assert)} fail in their "
         f"own checks, {len(on_start)} at start, {len(other)} unchecked; {seconds:.0f} s)"

@@ -388,7 +388,14 @@ class TestAttack:
             timeout=30,
             check=True,
         ).stdout.split("\n")
-        assert sorted(filter(None, routes)) == sorted(scenario.endpoints), where(scenario)
+        served, declared = sorted(filter(None, routes)), sorted(scenario.endpoints)
+        assert served == declared, (
+            f"{where(scenario)} declares `endpoints` = {declared}, "
+            f"but the good twin's app serves {served}: "
+            f"declared, not served: {sorted(set(declared) - set(served))}; "
+            f"served, not declared: {sorted(set(served) - set(declared))}. "
+            "Make `endpoints` list exactly the routes the good twin serves."
+        )
 
     def test_hostile_requests_get_short_4xx_never_5xx(self, scenario: Scenario, target: AppProcess):
         """Known-nasty bodies, then 100 generated requests: all below 500, short, trace-free."""
