@@ -20,7 +20,7 @@ run's own descendants and directories are.
 An interrupted run leaves nothing either (Linux):
 
 - SIGTERM, what a CI time-out or a cancelled job sends, ends a run as Ctrl-C
-  does (see `interrupt_on_sigterm`): every fixture is torn down.
+  does (see `Signals`): every fixture is torn down.
 - A run killed outright (SIGKILL, or an xdist worker ended with `os._exit`)
   cannot tear anything down. Each process that starts processes or makes
   folders through the harness writes them to a *run registry*, a file
@@ -53,8 +53,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from pathlib import Path
 from types import FrameType
 
@@ -345,15 +344,36 @@ def remove_leftovers(directories: Iterable[str], root_pid: int | None = None) ->
 # --- Interrupted runs: SIGTERM as Ctrl-C, a watchdog, and the reaping of dead runs -----------
 
 
-@contextmanager
-def interrupt_on_sigterm() -> Iterator[None]:
-    """Meanwhile, SIGTERM raises `KeyboardInterrupt` in the main thread, as Ctrl-C does.
+class Interrupted(KeyboardInterrupt):
+    """SIGINT or SIGTERM arrived: raised in the main thread, so every `with` stops what it started.
+
+    Example:
+        ```python
+        import signal
+
+        from proven.hygiene import Interrupted
+
+        stop = Interrupted(signal.SIGTERM)
+        assert isinstance(stop, KeyboardInterrupt) and str(stop) == "SIGTERM"
+        ```
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+class Signals:
+    """While active, the first of `signums` raises `Interrupted`; later ones are ignored.
 
     Python's default for SIGTERM is to die at once, so that nothing is torn
-    down: the servers, apps and folders of the proof in progress stay behind.
-    Raised as `KeyboardInterrupt`, it unwinds the way Ctrl-C does (pytest tears
-    down every fixture). The plugin holds it for the whole run, in the
-    controller and in every xdist worker; the check command can hold it too.
+    down: the servers, apps and folders in progress stay behind. Raised as a
+    `KeyboardInterrupt`, it unwinds the way Ctrl-C does (pytest tears down
+    every fixture; `proven check` leaves every `with`). Ignoring the later
+    signals lets that clean-up finish: a CI runner that cancels a job sends
+    SIGINT, then SIGTERM a few seconds later. The plugin holds
+    `Signals(signal.SIGTERM)` for the whole run, in the controller and in every
+    xdist worker (pytest handles SIGINT itself); `proven check` holds both.
     Outside the main thread it changes nothing (only there can a handler be set).
 
     Example:
@@ -361,28 +381,42 @@ def interrupt_on_sigterm() -> Iterator[None]:
         import os
         import signal
 
-        import pytest
-
-        from proven.hygiene import interrupt_on_sigterm
+        from proven.hygiene import Interrupted, Signals
 
         before = signal.getsignal(signal.SIGTERM)
-        with interrupt_on_sigterm(), pytest.raises(KeyboardInterrupt):
-            os.kill(os.getpid(), signal.SIGTERM)
+        with Signals() as signals:
+            try:
+                os.kill(os.getpid(), signal.SIGTERM)
+            except Interrupted as stop:
+                assert stop.signum == signal.SIGTERM
+            os.kill(os.getpid(), signal.SIGTERM)  # a second one: ignored
+        assert signals.received == signal.SIGTERM
         assert signal.getsignal(signal.SIGTERM) == before
         ```
     """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
 
-    def interrupt(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt(f"signal {signal.Signals(signum).name}")
+    def __init__(self, *signums: int) -> None:
+        self.signums = signums or (signal.SIGINT, signal.SIGTERM)
+        """The signals it handles: SIGINT and SIGTERM unless named."""
+        self.received: int | None = None
+        """The first signal that arrived, if any."""
+        self._previous: dict[int, object] = {}
 
-    previous = signal.signal(signal.SIGTERM, interrupt)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+    def _handle(self, signum: int, frame: FrameType | None) -> None:
+        if self.received is None:
+            self.received = signum
+            raise Interrupted(signum)
+
+    def __enter__(self) -> Signals:
+        if threading.current_thread() is threading.main_thread():
+            for signum in self.signums:
+                self._previous[signum] = signal.signal(signum, self._handle)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler)  # type: ignore[arg-type]
+        self._previous.clear()
 
 
 REGISTRY_PREFIX = "proven-run-"

@@ -23,6 +23,7 @@ already run (the proofs flush that Redis database and reset that database's
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -256,7 +257,7 @@ def pytest_configure(config: pytest.Config) -> None:
       a usage error instead, unless `PROVEN_ROOT` names the root on purpose.
     - SIGTERM (a CI time-out, a cancelled job) raises `KeyboardInterrupt`, in the
       controller and in every xdist worker, so every fixture is torn down
-      ([`interrupt_on_sigterm`][proven.hygiene.interrupt_on_sigterm]).
+      ([`Signals`][proven.hygiene.Signals]).
     """
     checkout = paths.find_root(config.rootpath)
     overridden = os.environ.get(paths.ROOT_VARIABLE)
@@ -267,7 +268,7 @@ def pytest_configure(config: pytest.Config) -> None:
             f"run pytest from inside {checkout}, or set {paths.ROOT_VARIABLE}"
         )
     interrupt = ExitStack()
-    interrupt.enter_context(hygiene.interrupt_on_sigterm())
+    interrupt.enter_context(hygiene.Signals(signal.SIGTERM))
     config.add_cleanup(interrupt.close)
     for line in (
         "claim(id, text): the claim a proof proves; shown on the page named by the test's folder",

@@ -153,7 +153,7 @@ def test_sigterm_mid_proof_leaves_nothing(victim: Victim, options: tuple[str, ..
     code = victim.process.wait(timeout=60)
 
     assert code == pytest.ExitCode.INTERRUPTED, victim.output()
-    assert "KeyboardInterrupt" in victim.output()
+    assert "Interrupted: SIGTERM" in victim.output()
     assert wait_for(lambda: not victim.left(), timeout=10, what="a clean machine")
 
 

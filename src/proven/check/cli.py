@@ -21,7 +21,6 @@ import time
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from types import FrameType
 
 from proven import hygiene
 from proven.check.checks import CHECKS, Runner, SetupFailed, run_check
@@ -334,68 +333,6 @@ def services(target: Target) -> Iterator[list[Server]]:
         yield started
 
 
-class Interrupted(KeyboardInterrupt):
-    """SIGINT or SIGTERM arrived: raised in the main thread, so every `with` stops what it started.
-
-    Example:
-        ```python
-        import signal
-
-        from proven.check.cli import Interrupted
-
-        stop = Interrupted(signal.SIGTERM)
-        assert isinstance(stop, KeyboardInterrupt) and str(stop) == "SIGTERM"
-        ```
-    """
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(signal.Signals(signum).name)
-        self.signum = signum
-
-
-class Signals:
-    """While active, the first SIGINT or SIGTERM raises `Interrupted`; later ones are ignored.
-
-    Ignoring the later ones lets the clean-up finish: a CI runner that
-    cancels a job sends SIGINT, then SIGTERM a few seconds later.
-
-    Example:
-        ```python
-        import os
-        import signal
-
-        from proven.check.cli import Interrupted, Signals
-
-        with Signals() as signals:
-            try:
-                os.kill(os.getpid(), signal.SIGTERM)
-            except Interrupted as stop:
-                assert stop.signum == signal.SIGTERM
-            os.kill(os.getpid(), signal.SIGTERM)  # a second one: ignored
-        assert signals.received == signal.SIGTERM
-        ```
-    """
-
-    def __init__(self) -> None:
-        self.received: int | None = None
-        """The first signal that arrived, if any."""
-        self._previous: dict[int, object] = {}
-
-    def _handle(self, signum: int, frame: FrameType | None) -> None:
-        if self.received is None:
-            self.received = signum
-            raise Interrupted(signum)
-
-    def __enter__(self) -> Signals:
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            self._previous[signum] = signal.signal(signum, self._handle)
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        for signum, handler in self._previous.items():
-            signal.signal(signum, handler)  # type: ignore[arg-type]
-
-
 def run(target: Target, source: str = "auto") -> Run:
     """Start the services, run the set-up, then each selected check; print a line per check.
 
@@ -455,7 +392,7 @@ def main(args: list[str]) -> int:
     """
     options = parser().parse_args(args)
     first_folder = len(hygiene.SUITE_DIRS)
-    with Signals() as signals:
+    with hygiene.Signals() as signals:
         try:
             target = target_from_options(options)
             check_options(options, target)
