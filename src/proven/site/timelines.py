@@ -212,8 +212,17 @@ def draw(seen: Observation) -> str:
         for i, fate in enumerate(FATES)
         if any(bucket[1 + i] for lane in lanes.values() for bucket in lane["requests"])
     ]
-    tallest = max(
-        (sum(bucket[1:]) for lane in lanes.values() for bucket in lane["requests"]), default=1
+    stacked = [i for i, fate in enumerate(FATES) if fate != "failed"]
+    tallest = (
+        max(
+            (
+                sum(bucket[1 + i] for i in stacked)
+                for lane in lanes.values()
+                for bucket in lane["requests"]
+            ),
+            default=1,
+        )
+        or 1
     )
     body: list[str] = []
     # The legend: one square and phrase per fate drawn, in the proof's words.
@@ -235,19 +244,22 @@ def draw(seen: Observation) -> str:
         base = bars_top + BAR_HEIGHT
         body.append(f'<path class="a" d="M{LEFT} {base}H{WIDTH - RIGHT}"/>')
         width = max(plot * step / span - 1, 1)
-        for i, fate in enumerate(FATES):
-            path = []
-            for bucket in lane["requests"]:
-                below = sum(bucket[1 : 1 + i])
-                count = bucket[1 + i]
-                if not count:
-                    continue
-                y0 = base - max(round(below / tallest * BAR_HEIGHT), 2 * (below > 0))
-                height = max(count / tallest * BAR_HEIGHT, 2)
-                path.append(
-                    f"M{_number(x(bucket[0] * step))} {_number(y0)}"
-                    f"h{_number(width)}v-{_number(height)}h-{_number(width)}z"
-                )
+        paths: dict[str, list[str]] = {fate: [] for fate in FATES}
+        for bucket in lane["requests"]:
+            left = _number(x(bucket[0] * step))
+            y = base
+            for i in stacked:
+                if bucket[1 + i]:
+                    height = max(bucket[1 + i] / tallest * (BAR_HEIGHT - 6), 3)
+                    paths[FATES[i]].append(
+                        f"M{left} {_number(y)}h{_number(width)}v-{_number(height)}"
+                        f"h-{_number(width)}z"
+                    )
+                    y -= height
+            if bucket[1 + FATES.index("failed")]:
+                # Requests that got no answer: a band under the line, whatever their number.
+                paths["failed"].append(f"M{left} {base + 1}h{_number(width)}v4h-{_number(width)}z")
+        for fate, path in paths.items():
             if path:
                 body.append(f'<path fill="{COLOURS[fate]}" d="{"".join(path)}"/>')
         for (at, kind, label), row, leftwards in placed:
@@ -265,7 +277,7 @@ def draw(seen: Observation) -> str:
             body.append(
                 f'<text x="{_number(x(at) + offset)}" y="{label_y}"{anchor}>{escape(label)}</text>'
             )
-        top = base + 4
+        top = base + 9
     # The shared time axis.
     axis_y = top + 4
     body.append(f'<path class="a" d="M{LEFT} {axis_y}H{WIDTH - RIGHT}"/>')
