@@ -20,6 +20,10 @@ def read_hits(url: str) -> int:
     return requests.get(f"{url}/hits", timeout=5).json()["hits"]
 
 
+RESTART_LEGEND = {"kept": "hit counted, still counted", "lost": "hit counted, lost"}
+"""The counter-restart timeline's fates, in the words of its claim."""
+
+
 def count_restart_read(app: AppProcess, lane: Lane) -> tuple[list[int], int]:
     """Send 5 hits, restart the process, read the total; put each step on `lane`.
 
@@ -48,7 +52,7 @@ def test_restart_loses_memory_but_not_redis(start_app, redis_url, observe):
     """Count 5 hits on each twin, restart both processes, and read the totals again."""
     bad = start_app(f"{EXAMPLE}/bad")
     good = start_app(f"{EXAMPLE}/good", env={"REDIS_URL": redis_url})
-    timeline = Timeline(legend={"kept": "hit counted, still counted", "lost": "hit counted, lost"})
+    timeline = Timeline(RESTART_LEGEND)
     bad_counted, bad_after = count_restart_read(bad, timeline.bad)
     good_counted, good_after = count_restart_read(good, timeline.good)
     observe(
@@ -107,6 +111,16 @@ def answers(responses: list[requests.Response]) -> list[int]:
     return [response.json()["hits"] for response in responses]
 
 
+def crash_timeline(seen: dict[str, tuple[Crash, int]]) -> Timeline:
+    """The timeline of both twins' crashes, each given with the count read afterwards."""
+    timeline = Timeline(
+        {"kept": "hit counted", "lost": "hit lost", "answered": "answered in between"}
+    )
+    draw_crash(timeline.bad, *seen["bad"])
+    draw_crash(timeline.good, *seen["good"])
+    return timeline
+
+
 def draw_crash(lane: Lane, crash: Crash, kept: int) -> None:
     """Put each hit of a crash on `lane` with what became of it, then the kill, restart and read.
 
@@ -145,15 +159,11 @@ def test_kill_9_loses_acknowledged_hits_only_in_memory(start_app, redis_url, obs
     before the kill from those sent after the restart, then reads the count.
     """
     seen = {}
-    timeline = Timeline(
-        legend={"kept": "hit counted", "lost": "hit lost", "answered": "answered in between"}
-    )
     for twin in ("bad", "good"):
         app = start_app(f"{EXAMPLE}/{twin}", env={"REDIS_URL": redis_url})
         url = f"{app.url}/hits"
         crash = crash_under_traffic(app, lambda url=url: requests.post(url, timeout=5))
         seen[twin] = crash, read_hits(app.url)
-        draw_crash(getattr(timeline, twin), *seen[twin])
     (bad, bad_kept), (good, good_kept) = seen["bad"], seen["good"]
     # Acknowledged in the moment between the kill and the restart: by either process.
     bad_between = len(bad.acknowledged) - len(bad.before) - len(bad.after)
@@ -165,7 +175,7 @@ def test_kill_9_loses_acknowledged_hits_only_in_memory(start_app, redis_url, obs
         good=f"{len(good.before)} hits acknowledged before the kill, {len(good.after)} after "
         f"the restart, {len(set(good_numbers))} distinct numbers in all; the count afterwards "
         f"was {good_kept}",
-        timeline=timeline,
+        timeline=crash_timeline(seen),
     )
 
     # Before the kill, both twins numbered their hits 1, 2, 3, ...

@@ -83,10 +83,19 @@ DEFAULT_LEGEND = {
     "lost": "lost",
     "failed": "no answer",
 }
+DARK = {"kept": "#7da7e8", "answered": "#b4c9ea", "lost": "#f26d6d", "failed": "#9a9a9a"}
+"""The fates' colours in the dark scheme: lighter, for a dark page."""
 STYLE = (
     "text{font:11px system-ui,sans-serif;fill:#222}.t{font-weight:700}"
-    ".e{stroke:#444;stroke-dasharray:3 2}.a{stroke:#999}.r{fill:#222}"
+    ".e{stroke:#444;stroke-dasharray:3 2}.x{stroke:#999}.r{fill:#222}"
+    + "".join(f".{fate[0]}{{fill:{colour}}}" for fate, colour in COLOURS.items())
+    + "@media (prefers-color-scheme:dark){text,.r{fill:#e3e3e3}.e{stroke:#bbb}.x{stroke:#777}"
+    + "".join(f".{fate[0]}{{fill:{colour}}}" for fate, colour in DARK.items())
+    + "}"
 )
+"""The picture's one stylesheet. In an `<img>`, `prefers-color-scheme` follows the
+`color-scheme` of the page around it, which Material's dark scheme (slate) sets to
+`dark` when the reader picks it, so the picture follows the reader's toggle."""
 
 
 def picture_path(claim_id: str, docs_dir: Path = DOCS_DIR) -> Path:
@@ -172,7 +181,7 @@ def describe(seen: Observation) -> tuple[str, str]:
     """
     record = seen.timeline or {}
     legend = {**DEFAULT_LEGEND, **record.get("legend", {})}
-    title = "Timeline of the run: the bad twin above, the good twin below, on one time axis"
+    title = "Timeline of the run"
     parts = []
     for twin, text in (("bad", seen.bad), ("good", seen.good)):
         lane = record[twin]
@@ -231,7 +240,7 @@ def draw(seen: Observation) -> str:
         width = 14 + len(legend[fate]) * CHAR + 10
         if left + width > WIDTH - RIGHT and left > LEFT:
             left, y = LEFT, y + LEGEND_ROW
-        body.append(f'<rect x="{left}" y="{y - 9}" width="9" height="9" fill="{COLOURS[fate]}"/>')
+        body.append(f'<rect class="{fate[0]}" x="{left}" y="{y - 9}" width="9" height="9"/>')
         body.append(f'<text x="{left + 13}" y="{y}">{escape(legend[fate])}</text>')
         left += width
     top = y + 10
@@ -242,7 +251,7 @@ def draw(seen: Observation) -> str:
         body.append(f'<text class="t" x="{LEFT}" y="{title_y}">{twin.capitalize()} twin</text>')
         bars_top = title_y + 4 + rows * LABEL_ROW
         base = bars_top + BAR_HEIGHT
-        body.append(f'<path class="a" d="M{LEFT} {base}H{WIDTH - RIGHT}"/>')
+        body.append(f'<path class="x" d="M{LEFT} {base}H{WIDTH - RIGHT}"/>')
         width = max(plot * step / span - 1, 1)
         paths: dict[str, list[str]] = {fate: [] for fate in FATES}
         for bucket in lane["requests"]:
@@ -261,7 +270,7 @@ def draw(seen: Observation) -> str:
                 paths["failed"].append(f"M{left} {base + 1}h{_number(width)}v4h-{_number(width)}z")
         for fate, path in paths.items():
             if path:
-                body.append(f'<path fill="{COLOURS[fate]}" d="{"".join(path)}"/>')
+                body.append(f'<path class="{fate[0]}" d="{"".join(path)}"/>')
         for (at, kind, label), row, leftwards in placed:
             mx = _number(x(at))
             label_y = title_y + 4 + (row + 1) * LABEL_ROW - 3
@@ -280,14 +289,14 @@ def draw(seen: Observation) -> str:
         top = base + 9
     # The shared time axis.
     axis_y = top + 4
-    body.append(f'<path class="a" d="M{LEFT} {axis_y}H{WIDTH - RIGHT}"/>')
+    body.append(f'<path class="x" d="M{LEFT} {axis_y}H{WIDTH - RIGHT}"/>')
     tick = _tick_step(span)
     for n in range(int(span / tick + 1e-9) + 1):
         tx = _number(x(n * tick))
         anchor = "start" if n == 0 else "middle"
         if x(n * tick) + 14 > WIDTH:
             anchor = "end"
-        body.append(f'<path class="a" d="M{tx} {axis_y}v4"/>')
+        body.append(f'<path class="x" d="M{tx} {axis_y}v4"/>')
         body.append(
             f'<text x="{tx}" y="{axis_y + 15}" text-anchor="{anchor}">{_seconds(n * tick)}</text>'
         )
@@ -330,8 +339,7 @@ def image_line(claim_id: str, svg: str) -> str:
     width, height = size(svg)
     title = svg.split('<title id="t">')[1].split("</title>")[0]
     return (
-        f"![{title}]({PICTURES}/{claim_id}.svg)"
-        f'{{ .claim-timeline loading=lazy width="{width}" height="{height}" }}'
+        f'![{title}]({PICTURES}/{claim_id}.svg){{ loading=lazy width="{width}" height="{height}" }}'
     )
 
 
