@@ -203,7 +203,7 @@ def save_observations(
         timeline = {"step": 0.1, "bad": {"marks": [[0.5, "event", "kill -9"]]}}
         drawn = Observation("lost 2", "kept 2", "2026-12-01", "0" * 64, timeline)
         path = save_observations("logs", {"log-kill-9": drawn}, tests_dir)
-        assert '"marks": [[0.5, "event", "kill -9"]]' in path.read_text()
+        assert '\n          [0.5, "event", "kill -9"]\n' in path.read_text()
         assert load_observations("logs", tests_dir)["log-kill-9"].timeline == timeline
         ```
     """

@@ -111,8 +111,8 @@ def answers(responses: list[requests.Response]) -> list[int]:
     return [response.json()["hits"] for response in responses]
 
 
-def crash_timeline(seen: dict[str, tuple[Crash, int]]) -> Timeline:
-    """The timeline of both twins' crashes, each given with the count read afterwards."""
+def crash_timeline(seen: dict[str, tuple[Crash, int, float]]) -> Timeline:
+    """Both twins' crashes, each with the count read afterwards and when it was read."""
     timeline = Timeline(
         {"kept": "hit counted", "lost": "hit lost", "answered": "answered in between"}
     )
@@ -121,7 +121,7 @@ def crash_timeline(seen: dict[str, tuple[Crash, int]]) -> Timeline:
     return timeline
 
 
-def draw_crash(lane: Lane, crash: Crash, kept: int) -> None:
+def draw_crash(lane: Lane, crash: Crash, kept: int, read_at: float) -> None:
     """Put each hit of a crash on `lane` with what became of it, then the kill, restart and read.
 
     A hit acknowledged before the kill is kept when the numbering went on above
@@ -144,7 +144,7 @@ def draw_crash(lane: Lane, crash: Crash, kept: int) -> None:
         lane.request(fate, at=sent.finished)
     lane.event("kill -9", at=crash.killed_at)
     lane.event("restarted", at=crash.restarted_at)
-    lane.read(f"count: {kept}")
+    lane.read(f"count: {kept}", at=read_at)
 
 
 @claim(
@@ -163,8 +163,8 @@ def test_kill_9_loses_acknowledged_hits_only_in_memory(start_app, redis_url, obs
         app = start_app(f"{EXAMPLE}/{twin}", env={"REDIS_URL": redis_url})
         url = f"{app.url}/hits"
         crash = crash_under_traffic(app, lambda url=url: requests.post(url, timeout=5))
-        seen[twin] = crash, read_hits(app.url)
-    (bad, bad_kept), (good, good_kept) = seen["bad"], seen["good"]
+        seen[twin] = crash, read_hits(app.url), time.monotonic()
+    (bad, bad_kept, _), (good, good_kept, _) = seen["bad"], seen["good"]
     # Acknowledged in the moment between the kill and the restart: by either process.
     bad_between = len(bad.acknowledged) - len(bad.before) - len(bad.after)
     good_numbers = answers(good.acknowledged)

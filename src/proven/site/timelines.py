@@ -70,11 +70,11 @@ WIDTH = 360
 LEFT, RIGHT = 8, 8
 LEGEND_ROW = 16
 LANE_TITLE = 16
-LABEL_ROW = 13
+LABEL_ROW = 14
 BAR_HEIGHT = 34
 AXIS = 26
-CHAR = 6.1
-"""About the width of one character of the 11 px labels, to keep labels apart."""
+CHAR = 6.7
+"""About the width of one character of the 12 px labels, to keep labels apart."""
 
 COLOURS = {"kept": "#2f5fa7", "answered": "#86a9d9", "lost": "#c62828", "failed": "#8a8a8a"}
 DEFAULT_LEGEND = {
@@ -86,7 +86,7 @@ DEFAULT_LEGEND = {
 DARK = {"kept": "#7da7e8", "answered": "#b4c9ea", "lost": "#f26d6d", "failed": "#9a9a9a"}
 """The fates' colours in the dark scheme: lighter, for a dark page."""
 STYLE = (
-    "text{font:11px system-ui,sans-serif;fill:#222}.t{font-weight:700}"
+    "text{font:12px system-ui,sans-serif;fill:#222}.t{font-weight:700}"
     ".e{stroke:#444;stroke-dasharray:3 2}.x{stroke:#999}.r{fill:#222}"
     + "".join(f".{fate[0]}{{fill:{colour}}}" for fate, colour in COLOURS.items())
     + "@media (prefers-color-scheme:dark){text,.r{fill:#e3e3e3}.e{stroke:#bbb}.x{stroke:#777}"
@@ -105,9 +105,8 @@ def picture_path(claim_id: str, docs_dir: Path = DOCS_DIR) -> Path:
         ```python
         from proven.site.timelines import picture_path
 
-        assert picture_path("counter-kill-9").as_posix().endswith(
-            "docs/assets/timelines/counter-kill-9.svg"
-        )
+        path = picture_path("counter-kill-9")
+        assert path.as_posix().endswith("docs/assets/timelines/counter-kill-9.svg")
         ```
     """
     return docs_dir / PICTURES / f"{claim_id}.svg"
