@@ -41,7 +41,7 @@ TIMELINE_CLAIMS: dict[str, bool] = {
     "uploads-restart": True,
     "uploads-kill-9": True,
     "worker-kill-9": True,
-    "logs-kill-9-tail": False,
+    "logs-kill-9-tail": True,
     "graceful-web-shutdown": True,
     "worker-sigterm": True,
     "outage-503": False,
