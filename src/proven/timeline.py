@@ -50,7 +50,9 @@ class Lane:
     """One twin's line on the timeline: requests with their fate, and marks.
 
     Times are `time.monotonic()` values; a lane's time 0 is the earliest time
-    recorded on it, so two twins run one after the other share one axis.
+    recorded on it, so two twins run one after the other share one axis, unless
+    [`start`][proven.timeline.Lane.start] sets it (twins run at the same time,
+    or a lane that begins before its first record, such as a process's start).
 
     Example:
         ```python
@@ -62,11 +64,26 @@ class Lane:
         lane.request("failed", at=10.6)
         lane.read("count: 0", at=11.0)
         assert lane.fates() == {"kept": 1, "lost": 0, "failed": 1, "answered": 0}
+        lane.start(at=9.5)
+        assert lane.zero() == 9.5
         ```
     """
 
     requests: list[tuple[float, Fate]] = field(default_factory=list)
     marks: list[tuple[float, Kind, str]] = field(default_factory=list)
+    started: float | None = None
+
+    def start(self, at: float | None = None) -> None:
+        """Set the lane's time 0 (default: now), instead of its earliest record."""
+        self.started = time.monotonic() if at is None else at
+
+    def zero(self) -> float:
+        """The lane's time 0: the time `start` set, else the earliest time recorded."""
+        if self.started is None:
+            return min(self.times())
+        if any(at < self.started for at in self.times()):
+            raise ValueError("a timeline lane has a record before the time 0 its start() set")
+        return self.started
 
     def request(self, fate: Fate, at: float | None = None) -> None:
         """One request and its fate, at the time it was answered or failed (default: now)."""
@@ -144,7 +161,7 @@ class Timeline:
         for twin, lane in lanes.items():
             if not lane.times():
                 raise ValueError(f"the {twin} twin's lane of the timeline is empty")
-        zero = {twin: min(lane.times()) for twin, lane in lanes.items()}
+        zero = {twin: lane.zero() for twin, lane in lanes.items()}
         span = max(max(lane.times()) - zero[twin] for twin, lane in lanes.items())
         step = max(math.ceil(span / BUCKETS * 1000) / 1000, 0.001)
         record: dict[str, Any] = {"legend": dict(self.legend), "step": step}

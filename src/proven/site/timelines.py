@@ -44,12 +44,12 @@ TIMELINE_CLAIMS: dict[str, bool] = {
     "logs-kill-9-tail": True,
     "graceful-web-shutdown": True,
     "worker-sigterm": True,
-    "outage-503": False,
-    "outage-no-hang": False,
-    "identity-rotation": False,
-    "sticky-session-crash": False,
+    "outage-503": True,
+    "outage-no-hang": True,
+    "identity-rotation": True,
+    "sticky-session-crash": True,
     "migrate-on-boot-races": False,
-    "fast-startup": False,
+    "fast-startup": True,
 }
 """The claims whose box must show a timeline, each with whether its proof records one yet.
 
