@@ -25,6 +25,7 @@ Standard library only, like the rest of the site build.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
@@ -69,7 +70,6 @@ WIDTH = 360
 
 LEFT, RIGHT = 8, 8
 LEGEND_ROW = 16
-LANE_TITLE = 16
 LABEL_ROW = 14
 BAR_HEIGHT = 34
 AXIS = 26
@@ -127,7 +127,9 @@ def _number(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".")
 
 
-def _label_rows(marks: list[list[Any]], x: Any) -> list[tuple[list[Any], int, bool]]:
+def _label_rows(
+    marks: list[list[Any]], x: Callable[[float], float]
+) -> list[tuple[list[Any], int, bool]]:
     """Each mark with the label row it is drawn in and whether its label runs leftwards."""
     rows: list[list[tuple[float, float]]] = []
     placed = []
