@@ -49,7 +49,7 @@ TIMELINE_CLAIMS: dict[str, bool] = {
     "outage-no-hang": True,
     "identity-rotation": True,
     "sticky-session-crash": True,
-    "migrate-on-boot-races": False,
+    "migrate-on-boot-races": True,
     "fast-startup": True,
 }
 """The claims whose box must show a timeline, each with whether its proof records one yet.
