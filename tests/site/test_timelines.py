@@ -32,17 +32,7 @@ STORED = stored_timelines()
 SVG = "{http://www.w3.org/2000/svg}"
 
 
-def expected(claim_id: str, converted: bool):
-    """A listed claim as a parameter; one not converted yet is an expected failure (strict)."""
-    if converted:
-        return claim_id
-    reason = f"{claim_id}: its proof records no timeline yet (TIMELINE_CLAIMS says False)"
-    return pytest.param(claim_id, marks=pytest.mark.xfail(reason=reason, strict=True))
-
-
-@pytest.mark.parametrize(
-    "claim_id", [expected(claim_id, done) for claim_id, done in TIMELINE_CLAIMS.items()]
-)
+@pytest.mark.parametrize("claim_id", TIMELINE_CLAIMS)
 def test_every_listed_claim_has_a_current_timeline(claim_id: str):
     """The claim exists, its stored observation has a timeline, and that record is current."""
     found = CLAIMS.get(claim_id)
@@ -61,10 +51,10 @@ def test_every_listed_claim_has_a_current_timeline(claim_id: str):
 
 
 def test_every_stored_timeline_is_listed():
-    """A proof that records a timeline is on the list, marked True: the list stays the truth."""
-    unlisted = sorted(claim_id for claim_id in STORED if not TIMELINE_CLAIMS.get(claim_id))
+    """A proof that records a timeline is on the list: the list stays the truth."""
+    unlisted = sorted(claim_id for claim_id in STORED if claim_id not in TIMELINE_CLAIMS)
     assert not unlisted, (
-        f"these claims store a timeline but TIMELINE_CLAIMS does not list them as True: "
+        f"these claims store a timeline but TIMELINE_CLAIMS does not list them: "
         f"{', '.join(unlisted)}; add them in src/proven/site/timelines.py"
     )
 
