@@ -20,6 +20,7 @@ import json
 import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from proven.claims import Claim
 from proven.paths import EXAMPLES_DIR, PACKAGE_DIR, ROOT, TESTS_DIR, shipped_files
@@ -55,6 +56,9 @@ class Observation:
     """The date (ISO 8601) of the passing run that produced it."""
     fingerprint: str
     """[`fingerprint`][proven.observations.fingerprint] of what ran."""
+    timeline: dict[str, Any] | None = None
+    """The requests and events of the run, for the claim's picture: a
+    [`Timeline.record`][proven.timeline.Timeline.record], or None for a claim without one."""
 
 
 def check_text(twin: str, text: object) -> str:
@@ -195,12 +199,39 @@ def save_observations(
         seen = Observation("lost 21 of 120 lines", "kept 120 of 120", "2026-12-01", "0" * 64)
         save_observations("logs", {"log-kill-9": seen}, tests_dir)
         assert load_observations("logs", tests_dir) == {"log-kill-9": seen}
+
+        timeline = {"step": 0.1, "bad": {"marks": [[0.5, "event", "kill -9"]]}}
+        drawn = Observation("lost 2", "kept 2", "2026-12-01", "0" * 64, timeline)
+        path = save_observations("logs", {"log-kill-9": drawn}, tests_dir)
+        assert '\n          [0.5, "event", "kill -9"]\n' in path.read_text()
+        assert load_observations("logs", tests_dir)["log-kill-9"].timeline == timeline
         ```
     """
     path = observations_file(page, tests_dir)
-    records = {claim_id: asdict(observations[claim_id]) for claim_id in sorted(observations)}
-    path.write_text(json.dumps(records, indent=2, ensure_ascii=False) + "\n")
+    records = {}
+    for claim_id in sorted(observations):
+        record = asdict(observations[claim_id])
+        if record["timeline"] is None:
+            del record["timeline"]
+        records[claim_id] = record
+    path.write_text(_dumps(records) + "\n")
     return path
+
+
+def _dumps(value: object, depth: int = 0) -> str:
+    """JSON indented by 2, as `json.dumps(indent=2)`, but a list of plain values on one line.
+
+    A timeline's buckets and marks then take a line each, which keeps a record
+    short to review.
+    """
+    inner = "  " * (depth + 1)
+    if isinstance(value, dict) and value:
+        items = [f"{inner}{json.dumps(k)}: {_dumps(v, depth + 1)}" for k, v in value.items()]
+        return "{\n" + ",\n".join(items) + "\n" + "  " * depth + "}"
+    if isinstance(value, list) and any(isinstance(item, (dict, list)) for item in value):
+        items = [f"{inner}{_dumps(item, depth + 1)}" for item in value]
+        return "[\n" + ",\n".join(items) + "\n" + "  " * depth + "]"
+    return json.dumps(value, ensure_ascii=False)
 
 
 def update_command(node_ids: list[str]) -> str:

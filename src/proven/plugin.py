@@ -29,6 +29,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -54,6 +55,8 @@ from proven.services import (
     ServiceError,
     describe_servers,
 )
+from proven.site.timelines import write_picture
+from proven.timeline import Timeline
 from proven.venvs import make_venv, read_requirements
 
 
@@ -442,8 +445,8 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
 
 # --- Observations: what each proof saw, shown in its claim box ------------------------------
 
-OBSERVED = pytest.StashKey[tuple[str, str]]()
-_passed: dict[str, tuple[str, str]] = {}
+OBSERVED = pytest.StashKey[tuple[str, str, dict[str, Any] | None]]()
+_passed: dict[str, tuple[str, str, dict[str, Any] | None]] = {}
 
 
 @pytest.fixture
@@ -453,17 +456,21 @@ def observe(request: pytest.FixtureRequest) -> Callable[..., None]:
     `observe(bad="kept 0 of 37 hits acknowledged before the kill",
     good="kept 41 of 41")` — call it once the numbers are measured, before
     the assertions. Every proof must call it; `pytest --update-observations`
-    stores the record of each passing proof for its claim box.
+    stores the record of each passing proof for its claim box. A proof whose
+    lesson happens in time also passes `timeline=`, a
+    [`Timeline`][proven.timeline.Timeline] of what it saw: it is stored in the
+    same record, and the claim box draws it.
     """
     if request.node.get_closest_marker("claim") is None:
         raise pytest.UsageError(f"{request.node.nodeid}: only a proof (a claim) can observe")
 
-    def record(*, bad: str, good: str) -> None:
+    def record(*, bad: str, good: str, timeline: Timeline | None = None) -> None:
         if os.environ.get(SWAP_TWINS) == "1":
             # Swapped, the twins' observations are not stored: let the assertions decide.
-            request.node.stash[OBSERVED] = (str(bad), str(good))
+            request.node.stash[OBSERVED] = (str(bad), str(good), None)
             return
-        request.node.stash[OBSERVED] = (check_text("bad", bad), check_text("good", good))
+        drawn = timeline.record() if timeline is not None else None
+        request.node.stash[OBSERVED] = (check_text("bad", bad), check_text("good", good), drawn)
 
     return record
 
@@ -507,12 +514,15 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     """Keep the observation of a passing proof, from this process or from a worker."""
     observed = getattr(report, "observation", None)
     if report.when == "call" and report.passed and observed:
-        claim_id, bad, good = observed
-        _passed[claim_id] = (bad, good)
+        claim_id, bad, good, timeline = observed
+        _passed[claim_id] = (bad, good, timeline)
 
 
 def _store_observations(config: pytest.Config) -> list[str]:
-    """Store the observations of passing proofs whose stored record is missing or stale."""
+    """Store the observations of passing proofs whose stored record is missing or stale.
+
+    A record with a timeline also gets its picture drawn, `docs/assets/timelines/<id>.svg`.
+    """
     today = date.today().isoformat()
     written: list[str] = []
     claims = {found.id: found for found in collect_claims()}
@@ -522,14 +532,16 @@ def _store_observations(config: pytest.Config) -> list[str]:
         for claim_id in [c for c in stored if c not in claims or claims[c].page != page]:
             del stored[claim_id]
             changed = True
-        for claim_id, (bad, good) in _passed.items():
+        for claim_id, (bad, good, timeline) in _passed.items():
             found = claims.get(claim_id)
             if found is None or found.page != page:
                 continue
             current = fingerprint(found)
             if claim_id in stored and stored[claim_id].fingerprint == current:
                 continue
-            stored[claim_id] = Observation(bad, good, today, current)
+            stored[claim_id] = Observation(bad, good, today, current, timeline)
+            if timeline:
+                write_picture(claim_id, stored[claim_id])
             written.append(claim_id)
             changed = True
         if changed:

@@ -5,7 +5,7 @@ import re
 import psycopg
 import requests
 
-from proven import claim
+from proven import Lane, Timeline, claim
 from proven.waiting import poll
 
 EXAMPLE = "admin-processes/migrations"
@@ -39,8 +39,9 @@ def schema(database_url: str) -> tuple[list[tuple], list[tuple]]:
         return columns, db.execute("select * from schema_migrations order by version").fetchall()
 
 
-def start_together(boot, twin: str, database_url: str) -> list:
-    """Start four web processes at once, sharing one PostgreSQL.
+def start_together(boot, twin: str, database_url: str, lane: Lane) -> list:
+    """Start four web processes at once, sharing one PostgreSQL; put the start and the lock's
+    release on `lane`.
 
     The proof holds a SHARE lock on the migration table: any process may read it,
     none may record a migration in it. The lock goes once every process that
@@ -59,6 +60,7 @@ def start_together(boot, twin: str, database_url: str) -> list:
         with gate.transaction():
             gate.execute("lock table schema_migrations in share mode")
             env = {"DATABASE_URL": database_url}
+            lane.event(f"{COPIES} web processes start")
             copies = [boot(f"{EXAMPLE}/{twin}", env=env) for _ in range(COPIES)]
 
             def settled() -> bool:
@@ -72,6 +74,7 @@ def start_together(boot, twin: str, database_url: str) -> list:
                 return dict(waiting) == {"create": COPIES - 1, "insert": 1}
 
             poll(settled, timeout=60)
+    lane.event("lock released")
     return copies
 
 
@@ -85,21 +88,27 @@ def start_together(boot, twin: str, database_url: str) -> list:
 def test_web_processes_that_migrate_on_boot_race(boot, run_setup, database_url, observe):
     """Start four copies of each twin at the same moment; the good twin's one-off migration
     runs first, on its own."""
-    bad = start_together(boot, "bad", database_url)
+    timeline = Timeline({"kept": "note stored"})
+    bad = start_together(boot, "bad", database_url, timeline.bad)
     bad_outcomes = sorted(copy.outcome() for copy in bad)
+    timeline.bad.read(", ".join(f"{bad_outcomes.count(o)} {o}" for o in ("crashed", "serving")))
     crash_logs = [copy.output() for copy in bad if copy.outcome() == "crashed"]
 
     with psycopg.connect(database_url, autocommit=True) as db:
         db.execute("drop schema public cascade")
         db.execute("create schema public")
+    timeline.good.event("one-off migration")
     migrated = run_setup(f"{EXAMPLE}/good", {"DATABASE_URL": database_url})
-    good = start_together(boot, "good", database_url)
+    good = start_together(boot, "good", database_url, timeline.good)
     good_outcomes = [copy.outcome() for copy in good]
+    timeline.good.read(", ".join(f"{good_outcomes.count(o)} {o}" for o in ("crashed", "serving")))
     notes = [
         requests.post(f"{c.url}/notes", json={"body": "hi"}, timeout=5).status_code
         for c in good
         if c.outcome() == "serving"
     ]
+    for status in notes:
+        timeline.good.request("kept" if status == 201 else "failed")
     lost_race = sum(bool(LOST_RACE.search(log)) for log in crash_logs)
     observe(
         bad=f"of 4 web processes started together, {bad_outcomes.count('crashed')} crashed "
@@ -107,6 +116,7 @@ def test_web_processes_that_migrate_on_boot_race(boot, run_setup, database_url, 
         good=f"the one-off migration said {said(migrated.output)!r}; then "
         f"{good_outcomes.count('serving')} of 4 web processes served, and {notes.count(201)} "
         "stored a note",
+        timeline=timeline,
     )
 
     assert bad_outcomes == ["crashed", "crashed", "crashed", "serving"]

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
-from proven import Traffic, claim
+from proven import Timeline, Traffic, claim
 
 EXAMPLE = "backing-services/outage"
 UNAVAILABLE = {"error": "the note store is unavailable; try again soon"}
@@ -44,6 +44,7 @@ def test_dead_redis_gives_503_and_recovery_without_loss(start_app, redis_servers
         killed_at = time.monotonic()
         server.kill()
         during = {app: requests.get(f"{app.url}/notes", timeout=5) for app in (bad, good)}
+        asked_at = time.monotonic()
         server.start()
         back_at = time.monotonic()
         time.sleep(0.5)
@@ -54,12 +55,23 @@ def test_dead_redis_gives_503_and_recovery_without_loss(start_app, redis_servers
     acknowledged = [text_of(s) for s in answered if s.acknowledged]
     refused = [s for s in answered if s.response.status_code == 503]
     kept = set(requests.get(f"{good.url}/notes", timeout=5).json()["notes"])
+    timeline = Timeline({"kept": "note kept", "lost": "note lost", "failed": "note refused"})
+    for sent in traffic.sent:
+        fate = "failed" if not sent.acknowledged else "kept" if text_of(sent) in kept else "lost"
+        timeline.good.request(fate, at=sent.finished)
+    for app, lane in ((bad, timeline.bad), (good, timeline.good)):
+        lane.start(at=traffic.sent[0].started)  # both twins on the same clock
+        lane.event("Redis killed", at=killed_at)
+        lane.read(f"GET /notes: {during[app].status_code}", at=asked_at)
+        lane.event("Redis back", at=back_at)
+    timeline.good.read(f"notes kept: {len(kept)}")
     observe(
         bad=f"answered {during[bad].status_code} while Redis was down and logged "
         f"{'a traceback' if 'Traceback' in bad.output() else 'no traceback'}",
         good=f"answered {during[good].status_code} while Redis was down, refused "
         f"{len(refused)} notes; kept {len(kept.intersection(before))} of {len(before)} "
         f"acknowledged before the kill and {len(kept.intersection(after))} of {len(after)} after",
+        timeline=timeline,
     )
 
     assert during[bad].status_code == 500
@@ -78,15 +90,16 @@ def test_dead_redis_gives_503_and_recovery_without_loss(start_app, redis_servers
     assert set(before) <= kept and set(after) <= kept and set(acknowledged) <= kept
 
 
-def ask_for_notes(app) -> tuple[int | str, float]:
-    """The status of `GET /notes`, or "Timeout" when there is none within 3 seconds, and the
-    seconds the answer took."""
+def ask_for_notes(app) -> tuple[int | str, float, float]:
+    """The status of `GET /notes`, or "Timeout" when there is none within 3 seconds, the
+    seconds the answer took, and the `time.monotonic()` it came."""
     started = time.monotonic()
     try:
         answer: int | str = requests.get(f"{app.url}/notes", timeout=3).status_code
     except requests.Timeout:
         answer = "Timeout"
-    return answer, time.monotonic() - started
+    ended = time.monotonic()
+    return answer, ended - started, ended
 
 
 @claim(
@@ -103,14 +116,27 @@ def test_stalled_redis_hangs_only_the_bad_app(start_app, redis_servers, observe)
     bad = start_app(f"{EXAMPLE}/bad", env=env)
     good = start_app(f"{EXAMPLE}/good", env=env)
     first = [requests.get(f"{app.url}/notes", timeout=5).status_code for app in (bad, good)]
+    first_at = time.monotonic()
 
+    frozen_at = time.monotonic()
     server.pause()
     try:
         with ThreadPoolExecutor() as pool:
             asked = {app: pool.submit(ask_for_notes, app) for app in (bad, good)}
-        (bad_answer, bad_took), (good_answer, good_took) = (asked[a].result() for a in (bad, good))
+        (bad_answer, bad_took, bad_at), (good_answer, good_took, good_at) = (
+            asked[a].result() for a in (bad, good)
+        )
     finally:
         server.resume()
+    timeline = Timeline({"answered": "answered", "failed": "no answer (client gave up)"})
+    for lane, status, answer, at in (
+        (timeline.bad, first[0], bad_answer, bad_at),
+        (timeline.good, first[1], good_answer, good_at),
+    ):
+        lane.read(f"GET /notes: {status}", at=first_at)
+        lane.event("Redis frozen", at=frozen_at)
+        lane.request("failed" if answer == "Timeout" else "answered", at=at)
+        lane.read(f"GET /notes: {answer}", at=at)
     try:
         good.wait_for_output("note store unavailable: TimeoutError", timeout=3)
         timed_out = True
@@ -120,6 +146,7 @@ def test_stalled_redis_hangs_only_the_bad_app(start_app, redis_servers, observe)
         bad=f"answered {first[0]} before the freeze; then {bad_answer} after {bad_took:.1f} s",
         good=f"answered {first[1]} before the freeze; then {good_answer} after {good_took:.1f} s, "
         f"{'logging' if timed_out else 'without logging'} the Redis call's TimeoutError",
+        timeline=timeline,
     )
 
     assert first == [200, 200]

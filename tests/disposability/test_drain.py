@@ -12,7 +12,7 @@ from pathlib import Path
 import requests
 from urllib3.exceptions import ConnectTimeoutError
 
-from proven import AppProcess, claim
+from proven import AppProcess, Lane, Timeline, claim
 from proven.services import free_port
 
 EXAMPLE = "disposability/drain"
@@ -78,12 +78,13 @@ def late_request(app: AppProcess) -> dict:
     }
 
 
-def sigterm_under_load(app: AppProcess) -> dict:
+def sigterm_under_load(app: AppProcess, lane: Lane) -> dict:
     """Start IN_FLIGHT slow requests, SIGTERM the server while all are running, count outcomes.
 
     The requests are in flight once the app has printed that it is rendering the
     last of them. One second after the signal, one new request is sent; once the
     server has exited, its output tells whether the app ever began to render it.
+    Each request's end, the signal, the late request and the exit code go on `lane`.
     """
     reports: list[int] = []
     dropped: list[str] = []
@@ -93,20 +94,26 @@ def sigterm_under_load(app: AppProcess) -> dict:
             answer = requests.post(f"{app.url}/reports", timeout=30)
             answer.raise_for_status()
             reports.append(answer.json()["report"])
+            lane.request("kept")
         except requests.RequestException as error:
             dropped.append(type(error).__name__)
+            lane.request("lost")
 
     clients = [threading.Thread(target=request_report) for _ in range(IN_FLIGHT)]
+    lane.event(f"{IN_FLIGHT} requests sent")
     for client in clients:
         client.start()
     app.wait_for_output(f"rendering report {IN_FLIGHT}")
 
+    lane.event("SIGTERM")
     app.send_signal(signal.SIGTERM)
     time.sleep(1)
     late = late_request(app)
+    lane.request("kept" if late["answer"] else "failed")
     for client in clients:
         client.join()
     code = app.wait_exit(timeout=30)
+    lane.read(f"exit code {code}")
     late["rendered"] = f"rendering report {IN_FLIGHT + 1}" in app.output()
     return {
         "completed": sorted(reports),
@@ -141,9 +148,12 @@ def told(run: dict) -> str:
 )
 def test_sigterm_drains_in_flight_requests(start_app, observe):
     """Send 6 requests of 2.5 s, SIGTERM the server while they run, then see what was answered."""
-    bad = sigterm_under_load(start_web(start_app, "bad"))
-    good = sigterm_under_load(start_web(start_app, "good"))
-    observe(bad=told(bad), good=told(good))
+    timeline = Timeline(
+        legend={"kept": "completed", "lost": "dropped", "failed": "late request, no answer"}
+    )
+    bad = sigterm_under_load(start_web(start_app, "bad"), timeline.bad)
+    good = sigterm_under_load(start_web(start_app, "good"), timeline.good)
+    observe(bad=told(bad), good=told(good), timeline=timeline)
 
     assert bad == {
         "completed": [],

@@ -1,11 +1,12 @@
 """Proofs for Factor IX: a worker stopped or killed in the middle of a job."""
 
 import signal
+import time
 
 import redis
 import requests
 
-from proven import claim
+from proven import Lane, Timeline, claim
 from proven.waiting import poll
 
 EXAMPLE = "disposability/worker"
@@ -24,34 +25,45 @@ def holding(store: redis.Redis, job: str) -> list[str]:
     return [name for name in lists if job in " ".join(store.lrange(name, 0, -1))]
 
 
-def interrupt_a_payout(twin, start_app, start_worker, redis_url, interrupt) -> dict:
+def interrupt_a_payout(twin, start_app, start_worker, redis_url, interrupt, lane: Lane) -> dict:
     """Queue a payout of 25, interrupt the worker mid-job, then let a fresh worker run.
 
     The worker is interrupted once Redis shows the job half done: the amount is
     credited and the job is not yet completed (the worker is in its 1 s bank
     call). The proof then reads Redis again, starts a fresh worker, and waits
     until the job completes, or for a lease and a job's time more if nothing
-    holds the job any longer.
+    holds the job any longer. On `lane`: the job, kept when it completed once
+    with the amount paid once; the reads of the ledger; the signal; the fresh
+    worker.
     """
     env = {"REDIS_URL": redis_url, "VISIBILITY_TIMEOUT_SECONDS": str(LEASE_SECONDS)}
     store = redis.Redis.from_url(redis_url, decode_responses=True)
     web = start_app(f"{EXAMPLE}/{twin}", env=env)
     worker = start_worker(f"{EXAMPLE}/{twin}", env=env)
     job = requests.post(f"{web.url}/payouts", json={"amount": AMOUNT}, timeout=5).json()["id"]
+    queued_at = time.monotonic()
     assert poll(lambda: ledger(web.url)["paid"] == AMOUNT, interval=0.02), (
         "the worker never credited"
     )
     at_signal = {**ledger(web.url), "holding": holding(store, job)}
+    lane.read(f"paid {at_signal['paid']}, completed {at_signal['completed'].count(job)}")
 
+    lane.event("SIGTERM" if interrupt is sigterm else "kill -9")
     code = interrupt(worker)
     at_exit = {**ledger(web.url), "holding": holding(store, job)}
+    lane.read(f"exit {code}")
     fresh = start_worker(f"{EXAMPLE}/{twin}", env=env)
+    lane.event("fresh worker")
     poll(
         lambda: job in ledger(web.url)["completed"],
         timeout=10 if holding(store, job) else LEASE_SECONDS + 2,
         interval=0.02,
     )
     store.close()
+    final = ledger(web.url)
+    lane.read(f"paid {final['paid']}, completed {final['completed'].count(job)}")
+    once = final["completed"].count(job) == 1 and final["paid"] == AMOUNT
+    lane.request("kept" if once else "lost", at=queued_at)
     return {
         "code": code,
         "job": job,
@@ -73,6 +85,10 @@ def sigkill(worker) -> int:
     """kill -9: the process gets no chance to do anything."""
     worker.kill()
     return -signal.SIGKILL
+
+
+LEGEND = {"kept": "job paid out once", "lost": "job lost half done"}
+"""The worker timelines' fates, in the words of their claims."""
 
 
 def half_done(run: dict) -> bool:
@@ -98,9 +114,14 @@ def told(run: dict) -> str:
 )
 def test_sigterm_mid_job(start_app, start_worker, redis_servers, observe):
     """Queue a payout, SIGTERM the worker once it has credited it, then start a fresh worker."""
-    bad = interrupt_a_payout("bad", start_app, start_worker, redis_servers().url, sigterm)
-    good = interrupt_a_payout("good", start_app, start_worker, redis_servers().url, sigterm)
-    observe(bad=told(bad), good=told(good))
+    timeline = Timeline(LEGEND)
+    bad = interrupt_a_payout(
+        "bad", start_app, start_worker, redis_servers().url, sigterm, timeline.bad
+    )
+    good = interrupt_a_payout(
+        "good", start_app, start_worker, redis_servers().url, sigterm, timeline.good
+    )
+    observe(bad=told(bad), good=told(good), timeline=timeline)
 
     assert half_done(bad) and half_done(good)
     assert bad["code"] == -signal.SIGTERM
@@ -124,9 +145,18 @@ def test_kill_9_mid_job(start_app, start_worker, redis_servers, observe):
     fresh good worker must put the job back (its lease ran out), run it again,
     and skip the credit it already made.
     """
-    bad = interrupt_a_payout("bad", start_app, start_worker, redis_servers().url, sigkill)
-    good = interrupt_a_payout("good", start_app, start_worker, redis_servers().url, sigkill)
-    observe(bad=told(bad), good=told(good) + ", requeued by the fresh worker" * good["requeued"])
+    timeline = Timeline(LEGEND)
+    bad = interrupt_a_payout(
+        "bad", start_app, start_worker, redis_servers().url, sigkill, timeline.bad
+    )
+    good = interrupt_a_payout(
+        "good", start_app, start_worker, redis_servers().url, sigkill, timeline.good
+    )
+    observe(
+        bad=told(bad),
+        good=told(good) + ", requeued by the fresh worker" * good["requeued"],
+        timeline=timeline,
+    )
 
     assert half_done(bad) and half_done(good)
     # Killed half done: credited, not completed. Only the good design still holds the job.

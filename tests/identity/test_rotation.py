@@ -14,7 +14,7 @@ import pytest
 import redis
 import requests
 
-from proven import AppProcess, RedisServer, Traffic, claim
+from proven import AppProcess, RedisServer, Timeline, Traffic, claim
 
 EXAMPLE = "identity/rotation"
 IDENTITY = "guestbook"
@@ -217,6 +217,17 @@ def test_rotation_under_traffic(start_app, redis_servers, tmp_path, observe):
     bad_answered = [name for serving in bad_serving for name, status in serving if status == 201]
 
     held = {twin: " and ".join(sorted(in_env[twin])) or "none" for twin in in_env}
+    timeline = Timeline({"kept": "entry stored", "lost": "answered, not stored", "failed": "503"})
+    for twin, lane in (("bad", timeline.bad), ("good", timeline.good)):
+        lane.start(at=min(guest.traffic.sent[0].started for guest in guests.values()))
+        stored = platforms[twin].guests()
+        for name, sent in zip(guests[twin].names, guests[twin].traffic.sent, strict=False):
+            fate = "failed" if not sent.acknowledged else "kept" if name in stored else "lost"
+            lane.request(fate, at=sent.finished)
+        for rotation in range(ROTATIONS):
+            lane.event("token rotated", at=marks[2 + 4 * rotation])
+            if apps[twin].starts > 1:
+                lane.event("restarted", at=marks[4 + 4 * rotation])
     observe(
         bad=f"variables holding its user or token: {held['bad']}; "
         f"{'; '.join(tally(s) for s in bad_serving)} before, between and after the "
@@ -227,6 +238,7 @@ def test_rotation_under_traffic(start_app, redis_servers, tmp_path, observe):
         f"{anonymous['good'].split()[0].lstrip('-')}; {len(good_all) - len(good_answered)} of "
         f"{len(good_all)} requests failed, {sum(c['good'] for c in closed)} sessions closed by "
         "the rotations, no restart",
+        timeline=timeline,
     )
 
     assert all(answer.startswith("-NOAUTH") for answer in anonymous.values())

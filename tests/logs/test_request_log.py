@@ -2,11 +2,12 @@
 
 import json
 import shutil
+import time
 from pathlib import Path
 
 import requests
 
-from proven import claim
+from proven import Timeline, claim
 
 EXAMPLE = "logs/request-log"
 
@@ -89,17 +90,26 @@ def test_kill_9_loses_only_buffered_events(start_app, observe):
     arrives, then read which ids survive in the captured output and in the app's log files."""
     sent = [f"req-{n:03}" for n in range(120)]
     kept = {}
+    timeline = Timeline({"kept": "event logged", "lost": "event lost"})
     for twin in ("bad", "good"):
         app = start_app(f"{EXAMPLE}/{twin}")
+        answered = []
         for request_id in sent:
             requests.get(
                 f"{app.url}/orders/1001", headers={"X-Request-Id": request_id}, timeout=5
             ).raise_for_status()
+            answered.append(time.monotonic())
+        lane = getattr(timeline, twin)
+        lane.event("kill -9")
         app.kill()
         kept[twin] = {
             "stdout": ids(request_events(app.output())),
             "file": ids(events_on_disk(app.disk)),
         }
+        logged = set(kept[twin]["stdout"]) | set(kept[twin]["file"])
+        lane.read(f"events logged: {len(logged)}")
+        for request_id, at in zip(sent, answered, strict=True):
+            lane.request("kept" if request_id in logged else "lost", at=at)
     bad, good = kept["bad"]["file"], kept["good"]["stdout"]
     observe(
         bad=f"kept {len(bad)} of 120 events in its file ({bad[0]} to {bad[-1]}); lost the "
@@ -109,6 +119,7 @@ def test_kill_9_loses_only_buffered_events(start_app, observe):
         good=f"kept {len(good)} of 120 events in its captured stdout, {good[0]} to {good[-1]}"
         if good
         else "kept 0 of 120 events in its captured stdout",
+        timeline=timeline,
     )
 
     assert kept["good"] == {"stdout": sent, "file": []}

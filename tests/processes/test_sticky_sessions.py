@@ -1,18 +1,24 @@
 """Proofs for Factor VI: sticky sessions, and scaling out a running formation."""
 
+import time
+
 import requests
 
-from proven import claim
+from proven import Timeline, claim
 
 EXAMPLE = "stateless-processes/cart"
 ITEMS = ["tea", "milk"]
 
 
-def fill_cart(url: str, items: list[str] = ITEMS) -> requests.Session:
-    """A visitor who put `items` in a cart through `url`."""
+def fill_cart(
+    url: str, items: list[str] = ITEMS, added: dict[str, float] | None = None
+) -> requests.Session:
+    """A visitor who put `items` in a cart through `url`; `added` gets each one's answer time."""
     shopper = requests.Session()
     for item in items:
         shopper.post(f"{url}/cart/items", json={"item": item}, timeout=5).raise_for_status()
+        if added is not None:
+            added[item] = time.monotonic()
     return shopper
 
 
@@ -32,16 +38,23 @@ def test_sticky_visitor_loses_cart_when_their_process_crashes(
     the visitor stayed on one copy while it lived, then was sent to the other.
     """
     seen = {}
+    timeline = Timeline({"kept": "item still in the cart", "lost": "item lost"})
     for twin in ("bad", "good"):
         copies = [start_app(f"{EXAMPLE}/{twin}", env={"REDIS_URL": redis_url}) for _ in range(2)]
         balancer = sticky_balancer(copies)
-        shopper = fill_cart(balancer.url)
+        added, lane = {}, getattr(timeline, twin)
+        shopper = fill_cart(balancer.url, added=added)
         while_pinned = shopper.get(f"{balancer.url}/cart", timeout=5).json()["items"]
+        lane.read(f"cart: {', '.join(while_pinned)}")
         route = [sent.backend for sent in balancer.routed]
         pins = [sent.pinned for sent in balancer.routed]
 
+        lane.event("kill -9 of the pinned copy")
         copies[route[0]].kill()
         after_crash = shopper.get(f"{balancer.url}/cart", timeout=5).json()["items"]
+        lane.read(f"cart: {', '.join(after_crash) or 'empty'}")
+        for item, at in added.items():
+            lane.request("kept" if item in after_crash else "lost", at=at)
         seen[twin] = route, pins, while_pinned, balancer.routed[-1], after_crash
 
     bad, good = seen["bad"], seen["good"]
@@ -50,6 +63,7 @@ def test_sticky_visitor_loses_cart_when_their_process_crashes(
         f"of that copy the other copy answered {bad[4]}",
         good=f"pinned to one copy for all {len(good[0])} requests, cart {good[2]}; after kill -9 "
         f"of that copy the other copy answered {good[4]}",
+        timeline=timeline,
     )
 
     for route, pins, while_pinned, redispatched, _ in (bad, good):

@@ -17,6 +17,7 @@ from proven.claims import collect_claims
 from proven.paths import DOCS_DIR
 from proven.site.build import PAGES
 from proven.site.compare import built_pages, page_facts
+from proven.site.timelines import PICTURES, picture_path, stored_timelines
 
 ALLOWED = {
     "__skip": "an id Zensical's theme puts inside the article, as the target of its "
@@ -52,6 +53,18 @@ def test_both_builds_show_the_same_claim_boxes(built_site: Path, zensical_site: 
         assert ours.sentence and theirs.sentence == ours.sentence, ours.id
         assert ours.observed and theirs.observed == ours.observed, ours.id
         assert theirs.text == ours.text, ours.id
+
+
+def test_both_builds_ship_the_same_timeline_pictures(built_site: Path, zensical_site: Path):
+    """Each stored timeline's picture is in both builds as shipped, and its box loads it lazily."""
+    pages = {found.id: found.page for found in collect_claims()}
+    for claim_id in stored_timelines():
+        shipped = picture_path(claim_id).read_bytes()
+        for site in (built_site, zensical_site):
+            assert (site / PICTURES / f"{claim_id}.svg").read_bytes() == shipped, (site, claim_id)
+            html = html_of(site, f"/{pages[claim_id]}/")
+            image = re.search(rf'<img [^>]*src="\.\./{PICTURES}/{claim_id}\.svg"[^>]*>', html)
+            assert image and 'loading="lazy"' in image[0], (site, claim_id)
 
 
 @pytest.mark.parametrize("page", PAGES)

@@ -5,7 +5,7 @@ import time
 
 import requests
 
-from proven import claim, crash_under_traffic
+from proven import Lane, Timeline, claim, crash_under_traffic
 
 EXAMPLE = "stateless-processes/cart"
 TTL = 3
@@ -30,6 +30,26 @@ def cart(client: requests.Session, url: str) -> list[str]:
     return client.get(f"{url}/cart", timeout=5).json()["items"]
 
 
+def fill_restart_read(app, shopper: requests.Session, lane: Lane) -> tuple[list[str], list[str]]:
+    """Add tea and milk, restart the process, read the cart with the same cookie.
+
+    Returns the cart answered to the last item and the cart read after the
+    restart. On `lane`: each item, kept when that cart still holds it; the
+    restart and the read.
+    """
+    added = []
+    for item in ["tea", "milk"]:
+        before = add_items(shopper, app.url, [item])
+        added.append((item, time.monotonic()))
+    lane.event("restart")
+    app.restart()
+    after = cart(shopper, app.url)
+    lane.read(f"cart: {', '.join(after) or 'empty'}")
+    for item, at in added:
+        lane.request("kept" if item in after else "lost", at=at)
+    return before, after
+
+
 @claim(
     "cart-restart",
     "A cart kept in a dictionary of the process is empty after a restart; "
@@ -40,17 +60,15 @@ def test_restart_empties_the_memory_cart(start_app, redis_url, observe):
     bad = start_app(f"{EXAMPLE}/bad")
     good = start_app(f"{EXAMPLE}/good", env={"REDIS_URL": redis_url})
     shopper = requests.Session()
-    bad_before = add_items(shopper, bad.url, ["tea", "milk"])
-    good_before = add_items(shopper, good.url, ["tea", "milk"])
-
-    bad.restart()
-    good.restart()
-    bad_after, good_after = cart(shopper, bad.url), cart(shopper, good.url)
+    timeline = Timeline({"kept": "item still in the cart", "lost": "item lost"})
+    bad_before, bad_after = fill_restart_read(bad, shopper, timeline.bad)
+    good_before, good_after = fill_restart_read(good, shopper, timeline.good)
     observe(
         bad=f"cart before the restart: {', '.join(bad_before)}; after it, with the same "
         f"cookie: {', '.join(bad_after) or 'empty'}",
         good=f"cart before the restart: {', '.join(good_before)}; after it, with the same "
         f"cookie: {', '.join(good_after) or 'empty'}",
+        timeline=timeline,
     )
 
     assert bad_before == good_before == ["tea", "milk"]
@@ -91,17 +109,20 @@ def item_of(response: requests.Response) -> str:
     return json.loads(response.request.body)["item"]
 
 
-def kill_9_while_shopping(start_app, redis_url: str, twin: str):
+def kill_9_while_shopping(start_app, redis_url: str, twin: str, lane: Lane):
     """Add numbered items while the process is killed with SIGKILL and started again.
 
     Returns the items acknowledged before the kill (the first one included),
     those acknowledged in between (sent while the app was killed and started
     again), those acknowledged after the restart, every item whose request had
-    not ended when the kill started, and the cart the app holds afterwards.
+    not ended when the kill started, and the cart the app holds afterwards. On
+    `lane`: each item, kept when the cart read afterwards holds it; the kill,
+    the restart and the read.
     """
     app = start_app(f"{EXAMPLE}/{twin}", env={"REDIS_URL": redis_url})
     shopper = requests.Session()
     add_items(shopper, app.url, ["item-0"])  # the cookie every later request sends
+    first_at = time.monotonic()
     names: list[str] = []  # names[i] is the item of crash.traffic.sent[i]
 
     def add() -> requests.Response:
@@ -118,7 +139,15 @@ def kill_9_while_shopping(start_app, redis_url: str, twin: str):
         for name, sent in zip(names, crash.traffic.sent, strict=True)
         if sent.finished >= crash.killed_at
     }
-    return before, between, after, since, cart(shopper, app.url)
+    held = cart(shopper, app.url)
+    lane.read(f"cart: {len(held)} items")
+    lane.request("kept" if "item-0" in held else "lost", at=first_at)
+    for name, sent in zip(names, crash.traffic.sent, strict=True):
+        fate = "kept" if name in held else "lost"
+        lane.request(fate if sent.acknowledged else "failed", at=sent.finished)
+    lane.event("kill -9", at=crash.killed_at)
+    lane.event("restarted", at=crash.restarted_at)
+    return before, between, after, since, held
 
 
 @claim(
@@ -133,11 +162,12 @@ def test_kill_9_keeps_acknowledged_items_only_in_redis(start_app, redis_url, obs
     Each item has its own name, so the proof checks each acknowledged item by
     name: those acknowledged before the kill, in between, and after the restart.
     """
+    timeline = Timeline({"kept": "item in the cart", "lost": "item lost"})
     bad_before, _, bad_after, bad_since, bad_cart = kill_9_while_shopping(
-        start_app, redis_url, "bad"
+        start_app, redis_url, "bad", timeline.bad
     )
     good_before, good_between, good_after, _, good_cart = kill_9_while_shopping(
-        start_app, redis_url, "good"
+        start_app, redis_url, "good", timeline.good
     )
     kept = set(bad_cart), set(good_cart)
     observe(
@@ -146,6 +176,7 @@ def test_kill_9_keeps_acknowledged_items_only_in_redis(start_app, redis_url, obs
         good=f"kept {len(good_before & kept[1])} of {len(good_before)} items acknowledged "
         f"before the kill, {len(good_between & kept[1])} of {len(good_between)} in between "
         f"and {len(good_after & kept[1])} of {len(good_after)} after the restart",
+        timeline=timeline,
     )
 
     assert len(bad_before) > 1 and bad_after and len(good_before) > 1 and good_after

@@ -1,9 +1,11 @@
 # --8<-- [start:counter-restart]
 """Proofs for the hit counter: a count in process memory vs a count in Redis."""
 
+import time
+
 import requests
 
-from proven import claim, crash_under_traffic
+from proven import AppProcess, Crash, Lane, Timeline, claim, crash_under_traffic
 
 EXAMPLE = "stateless-processes/hit-counter"
 
@@ -18,6 +20,29 @@ def read_hits(url: str) -> int:
     return requests.get(f"{url}/hits", timeout=5).json()["hits"]
 
 
+RESTART_LEGEND = {"kept": "hit counted, still counted", "lost": "hit counted, lost"}
+"""The counter-restart timeline's fates, in the words of its claim."""
+
+
+def count_restart_read(app: AppProcess, lane: Lane) -> tuple[list[int], int]:
+    """Send 5 hits, restart the process, read the total; put each step on `lane`.
+
+    Returns the totals answered to the hits and the total read after the
+    restart. A hit is kept when that total still covers its number.
+    """
+    counted, answered = [], []
+    for _ in range(5):
+        counted += post_hits(app.url, 1)
+        answered.append(time.monotonic())
+    lane.event("restart")
+    app.restart()
+    after = read_hits(app.url)
+    lane.read(f"total: {after}")
+    for number, at in zip(counted, answered, strict=True):
+        lane.request("kept" if number <= after else "lost", at=at)
+    return counted, after
+
+
 @claim(
     "counter-restart",
     "A count kept in process memory is lost when the process restarts; "
@@ -27,17 +52,15 @@ def test_restart_loses_memory_but_not_redis(start_app, redis_url, observe):
     """Count 5 hits on each twin, restart both processes, and read the totals again."""
     bad = start_app(f"{EXAMPLE}/bad")
     good = start_app(f"{EXAMPLE}/good", env={"REDIS_URL": redis_url})
-    bad_counted = post_hits(bad.url, 5)
-    good_counted = post_hits(good.url, 5)
-
-    bad.restart()
-    good.restart()
-    bad_after, good_after = read_hits(bad.url), read_hits(good.url)
+    timeline = Timeline(RESTART_LEGEND)
+    bad_counted, bad_after = count_restart_read(bad, timeline.bad)
+    good_counted, good_after = count_restart_read(good, timeline.good)
     observe(
         bad=f"counted hits {bad_counted[0]} to {bad_counted[-1]}; after the restart it "
         f"answered a total of {bad_after}",
         good=f"counted hits {good_counted[0]} to {good_counted[-1]}; after the restart it "
         f"answered a total of {good_after}",
+        timeline=timeline,
     )
 
     assert bad_counted == good_counted == [1, 2, 3, 4, 5]
@@ -88,6 +111,42 @@ def answers(responses: list[requests.Response]) -> list[int]:
     return [response.json()["hits"] for response in responses]
 
 
+def crash_timeline(seen: dict[str, tuple[Crash, int, float]]) -> Timeline:
+    """Both twins' crashes, each with the count read afterwards and when it was read."""
+    timeline = Timeline(
+        {"kept": "hit counted", "lost": "hit lost", "answered": "answered in between"}
+    )
+    draw_crash(timeline.bad, *seen["bad"])
+    draw_crash(timeline.good, *seen["good"])
+    return timeline
+
+
+def draw_crash(lane: Lane, crash: Crash, kept: int, read_at: float) -> None:
+    """Put each hit of a crash on `lane` with what became of it, then the kill, restart and read.
+
+    A hit acknowledged before the kill is kept when the numbering went on above
+    it after the restart (a counter in memory numbers from 1 again: those hits
+    are gone); one sent after the restart is kept when the count read
+    afterwards covers its number; one answered in between may have reached
+    either process, and is drawn as such.
+    """
+    carried_on = min(answers(crash.after), default=0) > len(crash.before)
+    for sent in crash.traffic.sent:
+        moment = crash.moment(sent)
+        if not sent.acknowledged:
+            fate = "failed"
+        elif moment == "between":
+            fate = "answered"
+        elif moment == "before":
+            fate = "kept" if carried_on else "lost"
+        else:
+            fate = "kept" if sent.response.json()["hits"] <= kept else "lost"
+        lane.request(fate, at=sent.finished)
+    lane.event("kill -9", at=crash.killed_at)
+    lane.event("restarted", at=crash.restarted_at)
+    lane.read(f"count: {kept}", at=read_at)
+
+
 @claim(
     "counter-kill-9",
     "Under steady traffic, kill -9 loses no acknowledged hit when the count lives in Redis; "
@@ -104,8 +163,8 @@ def test_kill_9_loses_acknowledged_hits_only_in_memory(start_app, redis_url, obs
         app = start_app(f"{EXAMPLE}/{twin}", env={"REDIS_URL": redis_url})
         url = f"{app.url}/hits"
         crash = crash_under_traffic(app, lambda url=url: requests.post(url, timeout=5))
-        seen[twin] = crash, read_hits(app.url)
-    (bad, bad_kept), (good, good_kept) = seen["bad"], seen["good"]
+        seen[twin] = crash, read_hits(app.url), time.monotonic()
+    (bad, bad_kept, _), (good, good_kept, _) = seen["bad"], seen["good"]
     # Acknowledged in the moment between the kill and the restart: by either process.
     bad_between = len(bad.acknowledged) - len(bad.before) - len(bad.after)
     good_numbers = answers(good.acknowledged)
@@ -116,6 +175,7 @@ def test_kill_9_loses_acknowledged_hits_only_in_memory(start_app, redis_url, obs
         good=f"{len(good.before)} hits acknowledged before the kill, {len(good.after)} after "
         f"the restart, {len(set(good_numbers))} distinct numbers in all; the count afterwards "
         f"was {good_kept}",
+        timeline=crash_timeline(seen),
     )
 
     # Before the kill, both twins numbered their hits 1, 2, 3, ...

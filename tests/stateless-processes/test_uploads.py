@@ -1,8 +1,10 @@
 """Proofs for uploads: files on the local disk of one process vs in a backing service."""
 
+import time
+
 import requests
 
-from proven import claim, crash_under_traffic
+from proven import Lane, Timeline, claim, crash_under_traffic
 
 EXAMPLE = "stateless-processes/uploads"
 PHOTO = bytes(range(256)) * 40
@@ -14,6 +16,24 @@ def download(url: str, name: str) -> bytes | None:
     return response.content if response.status_code == 200 else None
 
 
+def upload_restart_download(app, lane: Lane) -> tuple[bytes | None, bytes | None]:
+    """Upload photo.png, download it, restart the process on a fresh disk, download it again.
+
+    Returns both downloads. On `lane`: the upload, kept when the second
+    download is the same bytes; each download; the restart.
+    """
+    assert requests.put(f"{app.url}/files/photo.png", data=PHOTO, timeout=5).status_code == 201
+    uploaded_at = time.monotonic()
+    served = download(app.url, "photo.png")
+    lane.read(f"download: {len(served or b'')} bytes")
+    lane.event("restart")
+    app.restart()
+    after = download(app.url, "photo.png")
+    lane.read("download: the same bytes" if after == PHOTO else "download: no such file")
+    lane.request("kept" if after == PHOTO else "lost", at=uploaded_at)
+    return served, after
+
+
 @claim(
     "uploads-restart",
     "A file written to the process's local disk is gone when the process is replaced by a "
@@ -23,19 +43,17 @@ def test_restart_loses_files_on_local_disk(start_app, redis_url, observe):
     """Upload a 10 KiB file to each twin, download it, restart both on a fresh disk, try again."""
     bad = start_app(f"{EXAMPLE}/bad")
     good = start_app(f"{EXAMPLE}/good", env={"REDIS_URL": redis_url})
-    served = {}
+    timeline = Timeline({"kept": "upload still served", "lost": "upload gone"})
+    served, after = {}, {}
     for twin, app in (("bad", bad), ("good", good)):
-        assert requests.put(f"{app.url}/files/photo.png", data=PHOTO, timeout=5).status_code == 201
-        served[twin] = download(app.url, "photo.png")
-
-    bad.restart()
-    good.restart()
-    bad_after, good_after = download(bad.url, "photo.png"), download(good.url, "photo.png")
+        served[twin], after[twin] = upload_restart_download(app, getattr(timeline, twin))
+    bad_after, good_after = after["bad"], after["good"]
     observe(
         bad=f"served photo.png ({len(served['bad'] or b'')} bytes) before the restart; after it: "
         f"{'the same bytes' if bad_after == PHOTO else 'no such file (404)'}",
         good=f"served photo.png ({len(served['good'] or b'')} bytes) before the restart; after "
         f"it: {'the same bytes' if good_after == PHOTO else 'no such file (404)'}",
+        timeline=timeline,
     )
 
     assert served == {"bad": PHOTO, "good": PHOTO}
@@ -77,11 +95,13 @@ def name_of(response: requests.Response) -> str:
     return response.request.url.rsplit("/", 1)[1]
 
 
-def uploads_around_kill_9(start_app, redis_url: str, twin: str):
+def uploads_around_kill_9(start_app, redis_url: str, twin: str, lane: Lane):
     """Upload numbered files while the process is killed with SIGKILL and started again.
 
     Returns the names acknowledged before the kill and after the restart, each
-    with whether the app still serves that exact file afterwards.
+    with whether the app still serves that exact file afterwards. On `lane`:
+    each upload (kept when served afterwards; one acknowledged in between is
+    not downloaded), the kill, the restart and the downloads.
     """
     app = start_app(f"{EXAMPLE}/{twin}", env={"REDIS_URL": redis_url})
     numbers = iter(range(1, 1_000_000))
@@ -96,6 +116,16 @@ def uploads_around_kill_9(start_app, redis_url: str, twin: str):
     for names in (before, after):
         for name in names:
             names[name] = download(app.url, name) == PHOTO
+    served = {**before, **after}
+    lane.read(f"downloads: {sum(served.values())} of {len(served)}")
+    for sent in crash.traffic.sent:
+        name = name_of(sent.response) if sent.acknowledged else None
+        fate = "failed" if name is None else "answered"
+        if name in served:
+            fate = "kept" if served[name] else "lost"
+        lane.request(fate, at=sent.finished)
+    lane.event("kill -9", at=crash.killed_at)
+    lane.event("restarted", at=crash.restarted_at)
     return before, after
 
 
@@ -111,8 +141,11 @@ def test_kill_9_keeps_acknowledged_uploads_only_in_the_store(start_app, redis_ur
     Each upload has its own name: the proof downloads each file acknowledged
     before the kill, and each one acknowledged after the restart, by name.
     """
-    bad_before, bad_after = uploads_around_kill_9(start_app, redis_url, "bad")
-    good_before, good_after = uploads_around_kill_9(start_app, redis_url, "good")
+    timeline = Timeline(
+        {"kept": "upload served", "lost": "upload gone", "answered": "acknowledged in between"}
+    )
+    bad_before, bad_after = uploads_around_kill_9(start_app, redis_url, "bad", timeline.bad)
+    good_before, good_after = uploads_around_kill_9(start_app, redis_url, "good", timeline.good)
     observe(
         bad=f"{sum(bad_before.values())} of {len(bad_before)} files acknowledged before the "
         f"kill could be downloaded afterwards; {sum(bad_after.values())} of {len(bad_after)} "
@@ -120,6 +153,7 @@ def test_kill_9_keeps_acknowledged_uploads_only_in_the_store(start_app, redis_ur
         good=f"{sum(good_before.values())} of {len(good_before)} files acknowledged before the "
         f"kill could be downloaded afterwards; {sum(good_after.values())} of {len(good_after)} "
         f"uploaded after the restart",
+        timeline=timeline,
     )
 
     assert bad_before and bad_after and good_before and good_after

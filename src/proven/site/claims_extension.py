@@ -30,8 +30,13 @@ need the whole site (a claim shown on another page, a claim left out, two
 claims with one id, a stale observation) are checked by the site tests
 (`tests/site/test_claims.py`, `tests/site/test_observations.py`).
 
+A claim whose observation holds a timeline also shows its picture
+(`proven.site.timelines`): a lazily loaded image of the SVG file shipped
+beside the pages, which must be exactly the drawing of the stored record.
+
 It imports the standard library, Python-Markdown, PyYAML and the package's
-`proven.claims` and `proven.observations` (standard library only): all of
+`proven.claims`, `proven.observations`, `proven.timeline` and
+`proven.site.timelines` (standard library only): all of
 it is in `docs/requirements.txt`, which is what Netlify installs.
 """
 
@@ -50,6 +55,7 @@ from markdown.preprocessors import Preprocessor
 
 from proven.claims import PROOF_LINE, Claim, collect_claims
 from proven.observations import Observation, load_observations
+from proven.site.timelines import draw, image_line, picture_path
 
 LEDGER_LINE = "!proof-ledger"
 """The line of a page that becomes the table of every claim on the site."""
@@ -167,8 +173,8 @@ def _line_ranges(found: Claim) -> str:
     return ",".join(f"{first}:{last}" for first, last in found.shown_lines)
 
 
-def render_claim(found: Claim, seen: Observation | None) -> str:
-    """The Markdown that shows one claim with its proof.
+def render_claim(found: Claim, seen: Observation | None, picture: str = "") -> str:
+    """The Markdown that shows one claim with its proof, and its timeline's `picture` if any.
 
     Example:
         ```python
@@ -188,6 +194,8 @@ def render_claim(found: Claim, seen: Observation | None) -> str:
 <span class="claim-label">Claim</span> **{found.text}** {_permalink(found.id)}
 
 {render_observation(seen)}
+
+{picture}
 
 {found.summary}
 
@@ -245,10 +253,11 @@ def render_ledger(site: Site) -> str:
 class ClaimsPreprocessor(Preprocessor):
     """Replaces `!proof <id>` lines with claim boxes, and `!proof-ledger` with the ledger."""
 
-    def __init__(self, md: Markdown, tests_dir: Path, config_file: Path) -> None:
+    def __init__(self, md: Markdown, tests_dir: Path, config_file: Path, docs_dir: Path) -> None:
         super().__init__(md)
         self.tests_dir = tests_dir
         self.config_file = config_file
+        self.docs_dir = docs_dir
 
     def run(self, lines: list[str]) -> list[str]:
         """The page's lines with every marker outside a code fence replaced.
@@ -284,16 +293,29 @@ class ClaimsPreprocessor(Preprocessor):
                 out.append(line)
         return out
 
-    @staticmethod
-    def _box(site: Site, claim_id: str) -> str:
-        """The claim box of `claim_id`, or a `ClaimError` when no proof declares it."""
+    def _box(self, site: Site, claim_id: str) -> str:
+        """The claim box of `claim_id`, or a `ClaimError` when no proof declares it.
+
+        A stored timeline is drawn again here, and its shipped picture must be
+        exactly that drawing (`ClaimError` otherwise, with the command that redraws it).
+        """
         found = site.claims.get(claim_id)
         if found is None:
             raise ClaimError(
                 f"`!proof {claim_id}` names no claim; declare it with "
                 f"@claim('{claim_id}', '...') on a test in tests/<this page's slug>/"
             )
-        return render_claim(found, site.observed.get(found.id))
+        seen = site.observed.get(found.id)
+        if seen is None or not seen.timeline:
+            return render_claim(found, seen)
+        drawn = draw(seen)
+        shipped = picture_path(found.id, self.docs_dir)
+        if not shipped.is_file() or shipped.read_text(encoding="utf-8") != drawn:
+            raise ClaimError(
+                f"{shipped} is not the drawing of the timeline stored for claim '{found.id}'; "
+                "draw it again: .venv/bin/python -m proven.site.timelines"
+            )
+        return render_claim(found, seen, image_line(found.id, drawn))
 
 
 class ClaimsExtension(Extension):
@@ -306,13 +328,17 @@ class ClaimsExtension(Extension):
                 "mkdocs.yml",
                 "The config whose nav gives the ledger its page titles and order.",
             ],
+            "docs_dir": ["docs", "The pages' folder, where the timelines' pictures are shipped."],
         }
         super().__init__(**kwargs)
 
     def extendMarkdown(self, md: Markdown) -> None:  # noqa: N802 (Python-Markdown's name)
         """Register the preprocessor on `md`."""
         preprocessor = ClaimsPreprocessor(
-            md, Path(self.getConfig("tests_dir")), Path(self.getConfig("config_file"))
+            md,
+            Path(self.getConfig("tests_dir")),
+            Path(self.getConfig("config_file")),
+            Path(self.getConfig("docs_dir")),
         )
         md.preprocessors.register(preprocessor, "proven_claims", PRIORITY)
 

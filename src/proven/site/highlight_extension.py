@@ -1,11 +1,15 @@
 """Python-Markdown extension: lighter code blocks, without the highlight spans that show nothing.
 
 Pygments wraps every name in `<span class="n">` and every run of whitespace in
-`<span class="w">`. Material colours `.n` with `--md-code-hl-name-color`, which
-both of its palettes set to `--md-code-fg-color`, the colour of unwrapped code
-text, and gives `.w` no style at all. The spans are a fifth of the weight of a
-page of proofs (a stateless-processes page carries about 1,400 of them) and
-show nothing, so they go; every other token keeps its span and its colour.
+`<span class="w">`. Material colours `.n` and `.kc` (`True`, `False`, `None`)
+with `--md-code-hl-name-color`, which both of its palettes set to
+`--md-code-fg-color`, the colour of unwrapped code text, and gives `.w` no
+style at all. The spans are a fifth of the weight of a page of proofs (a
+stateless-processes page carries about 1,400 of them) and show nothing, so
+they go. Pygments also cuts a string into spans of its parts (an f-string's
+text, each `{` and `}`), which Material gives one colour,
+`--md-code-hl-string-color`: each run of them becomes one span. Every other
+token keeps its span and its colour.
 
 A Markdown extension rather than a MkDocs hook, so that Zensical's pages are
 as light. Its postprocessor runs at priority 25, after Python-Markdown's
@@ -22,11 +26,15 @@ from markdown import Markdown
 from markdown.extensions import Extension
 from markdown.postprocessors import Postprocessor
 
-_INVISIBLE_SPAN = re.compile(r'<span class="(?:n|w)">([^<]*)</span>')
+_INVISIBLE_SPAN = re.compile(r'<span class="(?:n|w|kc)">([^<]*)</span>')
+_STRING = '<span class="(?:l|s|s1|s2|sc|si|ss)">[^<]*</span>'
+_STRING_RUN = re.compile(f"{_STRING}(?:{_STRING})+")
+"""Two or more string spans in a row: Material colours all of these classes alike."""
+_TAG = re.compile("<[^>]+>")
 
 
 def unwrap_invisible_spans(html: str) -> str:
-    """`html` with the text of every `n` and `w` highlight span unwrapped.
+    """`html` without the `n`, `w` and `kc` highlight spans, and each string's spans as one.
 
     Example:
         ```python
@@ -34,13 +42,19 @@ def unwrap_invisible_spans(html: str) -> str:
 
         html = '<span class="n">app</span><span class="o">.</span><span class="n">run</span>'
         assert unwrap_invisible_spans(html) == 'app<span class="o">.</span>run'
+        f_string = '<span class="s2">"a </span><span class="si">{</span>n<span class="si">}</span>'
+        joined = unwrap_invisible_spans(f_string)
+        assert joined == '<span class="s2">"a {</span>n<span class="si">}</span>'
         ```
     """
-    return _INVISIBLE_SPAN.sub(r"\1", html)
+    html = _INVISIBLE_SPAN.sub(r"\1", html)
+    return _STRING_RUN.sub(
+        lambda run: run[0][: run[0].index(">") + 1] + _TAG.sub("", run[0]) + "</span>", html
+    )
 
 
 class InvisibleSpansPostprocessor(Postprocessor):
-    """Unwraps the `n` and `w` highlight spans of the page."""
+    """Unwraps the highlight spans of the page that show nothing, and joins its string runs."""
 
     def run(self, text: str) -> str:
         """The page's HTML without them."""
