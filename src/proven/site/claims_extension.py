@@ -28,7 +28,8 @@ Paths are taken relative to the working directory, as snippets takes its
 id that names no claim, or a `!proof` line that is indented. The rules that
 need the whole site (a claim shown on another page, a claim left out, two
 claims with one id, a stale observation) are checked by the site tests
-(`tests/site/test_claims.py`, `tests/site/test_observations.py`).
+(`tests/site/test_claims.py`, `tests/site/test_observations.py`); under
+`mkdocs serve` a box whose observation is stale also carries a warning.
 
 It imports the standard library, Python-Markdown, PyYAML and the package's
 `proven.claims` and `proven.observations` (standard library only): all of
@@ -38,6 +39,7 @@ it is in `docs/requirements.txt`, which is what Netlify installs.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,7 +51,7 @@ from markdown.extensions import Extension
 from markdown.preprocessors import Preprocessor
 
 from proven.claims import PROOF_LINE, Claim, collect_claims
-from proven.observations import Observation, load_observations
+from proven.observations import Observation, fingerprint, load_observations, update_command
 
 LEDGER_LINE = "!proof-ledger"
 """The line of a page that becomes the table of every claim on the site."""
@@ -59,6 +61,46 @@ FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})")
 
 PRIORITY = 33
 """Before `pymdownx.snippets` (32), which includes the proof code a claim box names."""
+
+
+DEV_SERVER_MODULE = "mkdocs.livereload"
+"""MkDocs's live-reload server: only `mkdocs serve` imports it, `mkdocs build` never does."""
+
+
+def serving() -> bool:
+    """True under `mkdocs serve`, the dev server, where a stale observation is marked."""
+    return DEV_SERVER_MODULE in sys.modules
+
+
+def mark_stale(box: str, found: Claim, seen: Observation | None) -> str:
+    """The claim box with a warning at its top when its observation is stale.
+
+    Only the dev server marks one: the site tests fail on a stale observation
+    (`tests/site/test_observations.py`), so a deployed build never has one to
+    show, and a build spends no time on fingerprints.
+
+    Example:
+        ```python
+        from proven.paths import ROOT, TESTS_DIR
+        from proven.site.claims_extension import mark_stale, read_site, render_claim
+
+        site = read_site(TESTS_DIR, ROOT / "mkdocs.yml")
+        found = site.claims["shared-secret"]
+        box = render_claim(found, site.observed[found.id])
+        assert mark_stale(box, found, site.observed[found.id]) == box  # current, or a build
+        ```
+    """
+    if seen is None or not serving() or seen.fingerprint == fingerprint(found):
+        return box
+    opening = f'<div class="claim" id="{found.id}" markdown>\n'
+    warning = f"""
+!!! warning "Stale observation (shown by `mkdocs serve` only)"
+
+    What this box says was observed on {seen.observed_on}; the proof, its examples or
+    the harness changed since, and CI fails until it runs again:
+    `{update_command([found.node_id])}`
+"""
+    return box.replace(opening, opening + warning, 1)
 
 
 class ClaimError(ValueError):
@@ -293,7 +335,8 @@ class ClaimsPreprocessor(Preprocessor):
                 f"`!proof {claim_id}` names no claim; declare it with "
                 f"@claim('{claim_id}', '...') on a test in tests/<this page's slug>/"
             )
-        return render_claim(found, site.observed.get(found.id))
+        seen = site.observed.get(found.id)
+        return mark_stale(render_claim(found, seen), found, seen)
 
 
 class ClaimsExtension(Extension):
