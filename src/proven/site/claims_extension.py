@@ -96,8 +96,8 @@ def mark_stale(box: str, found: Claim, seen: Observation | None) -> str:
     warning = f"""
 !!! warning "Stale observation (shown by `mkdocs serve` only)"
 
-    What this box says was observed on {seen.observed_on}; the proof, its examples or
-    the harness changed since, and CI fails until it runs again:
+    What this box says was observed on {seen.observed_on}; the proof, its examples, the
+    harness or `requirements.txt` changed since, and CI fails until it runs again:
     `{update_command([found.node_id])}`
 """
     return box.replace(opening, opening + warning, 1)
