@@ -6,7 +6,9 @@ Usage::
     .venv/bin/python -m tools.check processes             # one page
     .venv/bin/python -m tools.check --ci processes        # with what .ci/run sets
 
-It runs, each step timed, and goes on after a failing step:
+It first rewrites the kit's twins table (`TWINS_TABLE`) from the pairs'
+`[check]` tables, as a new pair needs (about 2 s), and says so when that changed
+it. Then it runs, each step timed, and goes on after a failing step:
 
 1. the proofs of the pair (every proof module that names it, as `tools.swap_check`
    finds them) or of the page (`tests/<slug>/`), plus the pair's or page's
@@ -17,7 +19,9 @@ It runs, each step timed, and goes on after a failing step:
 3. the swap check of the pair or page (`tools.swap_check`);
 4. lint (`ruff check .` and `ruff format --check .`).
 
-It exits 1 if any step failed. `.ci/run` does more (see `CI_BEYOND`).
+It exits 1 if any step failed, and ends with the files git does not have yet
+(CI runs on a clean clone: what is not committed is not checked there) and with
+what `.ci/run` does beyond it (see `CI_BEYOND`).
 """
 
 from __future__ import annotations
@@ -41,6 +45,9 @@ the PR template name (tests/site/test_contributor_check.py checks that they do).
 
 TWINS_TABLE_TEST = "tests/prove-your-own-app/test_twins.py::test_table_is_current"
 """Its `--update-observations` rewrites a stale twins table (about 2 s)."""
+
+TWINS_TABLE = ROOT / "tests" / "prove-your-own-app" / "twins-table.md"
+"""The kit's table of every pair, a row each: the check rewrites it before its steps."""
 
 ALL_PAIRS_TESTS: tuple[str, ...] = (
     "tests/site/test_structure.py",
@@ -83,8 +90,10 @@ CONTRIBUTOR_STEPS: tuple[tuple[str, str], ...] = (
         "pytest -n auto tests/{slug} --update-observations",
         "the page's proofs; stores what they saw",
     ),
-    (f"pytest {TWINS_TABLE_TEST} --update-observations", "adds the pair's row to the twins table"),
-    ("python -m tools.check {slug}/{scenario}", "the pair's check, in CI's order"),
+    (
+        "python -m tools.check {slug}/{scenario}",
+        "the pair's check, in CI's order; adds its row to the twins table",
+    ),
     ("python -m tools.check {slug}", "before the pull request: the page's check"),
     ("mkdocs serve", "look at the page"),
 )
@@ -152,6 +161,25 @@ def steps_for(target: str) -> list[Step]:
     ]
 
 
+def update_twins_table(env: dict[str, str]) -> bool:
+    """Rewrite the twins table from the pairs' `[check]` tables; True if that changed it."""
+    before = TWINS_TABLE.read_bytes() if TWINS_TABLE.is_file() else b""
+    command = [PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", TWINS_TABLE_TEST]
+    subprocess.run([*command, "--update-observations"], cwd=ROOT, env=env, capture_output=True)
+    return TWINS_TABLE.is_file() and TWINS_TABLE.read_bytes() != before
+
+
+def not_committed() -> list[str]:
+    """`git status --short` lines: what a clean clone, as CI makes, would not have."""
+    status = subprocess.run(
+        ["git", "status", "--short", "--untracked-files=all"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    return status.stdout.splitlines() if status.returncode == 0 else []
+
+
 def run(step: Step, env: dict[str, str]) -> None:
     """Run a step's commands (all of them, even after one fails), timing them."""
     started = time.monotonic()
@@ -185,6 +213,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.ci:
         env.update(CI="true", REQUIRE_SERVICES="1")
     started = time.monotonic()
+    table = TWINS_TABLE.relative_to(ROOT)
+    if update_twins_table(env):
+        print(f"check: rewrote {table} from the pairs' [check] tables: commit it", flush=True)
     steps = steps_for(target)
     for step in steps:
         run(step, env)
@@ -195,11 +226,14 @@ def main(argv: list[str] | None = None) -> int:
     print("CI (.ci/run) does more, beyond this check:")
     for line in CI_BEYOND:
         print(f"  - {line}")
+    uncommitted = not_committed()
+    if uncommitted:
+        print("CI checks a clean clone: commit these, or it will not see them (git status):")
+        print("\n".join(f"  {line}" for line in uncommitted))
     failed = [step for step in steps if step.code]
     slug = target.split("/")[0]
     if failed:
-        print(f"check: {len(failed)} of {len(steps)} steps failed. Common fixes:")
-        print(f"  stale twins table:  .venv/bin/pytest {TWINS_TABLE_TEST} --update-observations")
+        print(f"check: {len(failed)} of {len(steps)} steps failed. A common fix:")
         print(f"  stale observations: .venv/bin/pytest tests/{slug} --update-observations")
         return 1
     return 0

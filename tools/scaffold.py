@@ -45,7 +45,8 @@ def index():
 GOOD_APP = f'''"""{TODO}: the good twin in one line: what it does, and how it follows the rule.
 
 Twelve-factor in every way: config only from environment variables (a missing or
-malformed one stops the app at import with `sys.exit("<VAR> must be ... (got ...)")`),
+malformed one stops the app at import with `stop("<VAR> must be ... (got ...)")`, exit
+status 3: copy `stop` from any good twin, see CONTRIBUTING.md#example-pair),
 a 4xx with a short JSON message on bad input, a 503 when a backing service is down,
 logs to stdout, served by gunicorn.
 """
@@ -65,6 +66,9 @@ SCENARIO = f"""# Facts about this pair, written once (proven.scenarios): read by
 # tests, the soak, the proofs and `proven check`. See CONTRIBUTING.md#scenario-toml.
 # {TODO}: the good twin's routes, "METHOD /path/<param>"; each one is attacked.
 endpoints = ["GET /"]
+# {TODO}: the settings the good twin stops at start without, in the order it checks
+# them, required = ["NAME", ...], or "none: why" when it reads none.
+required = "none: {TODO}"
 # When the app needs a one-off admin command before it starts (`flask --app app.py
 # <command>`, such as a migration), name it here: setup = "<command>".
 

@@ -5,6 +5,7 @@ start and the pull-request template must name each of them, so the three lists
 cannot drift apart, and each names the one command, `python -m tools.check`.
 """
 
+import os
 import sys
 from pathlib import Path
 
@@ -95,3 +96,23 @@ def test_a_page_selects_its_own_pairs_only():
     ids = parametrized_ids(PARAMETRIZED_TESTS, "processes")
     assert ids, "no parametrized test of the processes page was found"
     assert all("[processes/" in node_id for node_id in ids), ids
+
+
+def test_the_check_rewrites_a_stale_twins_table(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """In a copy of the project whose twins table lacks a row, the check's first action writes
+    it back and says it changed the table; run again, it changes nothing."""
+    from proven.paths import copy_shipped
+    from tools import check
+
+    copy = copy_shipped(ROOT, tmp_path / "project")
+    table = copy / check.TWINS_TABLE.relative_to(ROOT)
+    current = table.read_text()
+    row = "| [processes](processes.md) / shared-secret |"
+    table.write_text("".join(line for line in current.splitlines(True) if row not in line))
+    monkeypatch.setattr(check, "ROOT", copy)
+    monkeypatch.setattr(check, "TWINS_TABLE", table)
+    monkeypatch.setattr(check, "PYTHON", sys.executable)
+    env = {name: value for name, value in os.environ.items() if name != "PROVEN_ROOT"}
+    assert check.update_twins_table(env), "the check did not say it rewrote the table"
+    assert table.read_text() == current
+    assert not check.update_twins_table(env)

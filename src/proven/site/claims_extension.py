@@ -28,7 +28,8 @@ Paths are taken relative to the working directory, as snippets takes its
 id that names no claim, or a `!proof` line that is indented. The rules that
 need the whole site (a claim shown on another page, a claim left out, two
 claims with one id, a stale observation) are checked by the site tests
-(`tests/site/test_claims.py`, `tests/site/test_observations.py`).
+(`tests/site/test_claims.py`, `tests/site/test_observations.py`); under
+`mkdocs serve` a box whose observation is stale also carries a warning.
 
 A claim whose observation holds a timeline also shows its picture
 (`proven.site.timelines`): a lazily loaded image of the SVG file shipped
@@ -43,6 +44,7 @@ it is in `docs/requirements.txt`, which is what Netlify installs.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,7 +56,7 @@ from markdown.extensions import Extension
 from markdown.preprocessors import Preprocessor
 
 from proven.claims import PROOF_LINE, Claim, collect_claims
-from proven.observations import Observation, load_observations
+from proven.observations import Observation, fingerprint, load_observations, update_command
 from proven.site.timelines import draw, image_line, picture_path
 
 LEDGER_LINE = "!proof-ledger"
@@ -65,6 +67,46 @@ FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})")
 
 PRIORITY = 33
 """Before `pymdownx.snippets` (32), which includes the proof code a claim box names."""
+
+
+DEV_SERVER_MODULE = "mkdocs.livereload"
+"""MkDocs's live-reload server: only `mkdocs serve` imports it, `mkdocs build` never does."""
+
+
+def serving() -> bool:
+    """True under `mkdocs serve`, the dev server, where a stale observation is marked."""
+    return DEV_SERVER_MODULE in sys.modules
+
+
+def mark_stale(box: str, found: Claim, seen: Observation | None) -> str:
+    """The claim box with a warning at its top when its observation is stale.
+
+    Only the dev server marks one: the site tests fail on a stale observation
+    (`tests/site/test_observations.py`), so a deployed build never has one to
+    show, and a build spends no time on fingerprints.
+
+    Example:
+        ```python
+        from proven.paths import ROOT, TESTS_DIR
+        from proven.site.claims_extension import mark_stale, read_site, render_claim
+
+        site = read_site(TESTS_DIR, ROOT / "mkdocs.yml")
+        found = site.claims["shared-secret"]
+        box = render_claim(found, site.observed[found.id])
+        assert mark_stale(box, found, site.observed[found.id]) == box  # current, or a build
+        ```
+    """
+    if seen is None or not serving() or seen.fingerprint == fingerprint(found):
+        return box
+    opening = f'<div class="claim" id="{found.id}" markdown>\n'
+    warning = f"""
+!!! warning "Stale observation (shown by `mkdocs serve` only)"
+
+    What this box says was observed on {seen.observed_on}; the proof, its examples, the
+    harness or `requirements.txt` changed since, and CI fails until it runs again:
+    `{update_command([found.node_id])}`
+"""
+    return box.replace(opening, opening + warning, 1)
 
 
 class ClaimError(ValueError):
@@ -307,7 +349,7 @@ class ClaimsPreprocessor(Preprocessor):
             )
         seen = site.observed.get(found.id)
         if seen is None or not seen.timeline:
-            return render_claim(found, seen)
+            return mark_stale(render_claim(found, seen), found, seen)
         drawn = draw(seen)
         shipped = picture_path(found.id, self.docs_dir)
         if not shipped.is_file() or shipped.read_text(encoding="utf-8") != drawn:
@@ -315,7 +357,7 @@ class ClaimsPreprocessor(Preprocessor):
                 f"{shipped} is not the drawing of the timeline stored for claim '{found.id}'; "
                 "draw it again: .venv/bin/python -m proven.site.timelines"
             )
-        return render_claim(found, seen, image_line(found.id, drawn))
+        return mark_stale(render_claim(found, seen, image_line(found.id, drawn)), found, seen)
 
 
 class ClaimsExtension(Extension):
