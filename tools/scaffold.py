@@ -114,7 +114,7 @@ def test_{function}(start_app, observe):
     pytest.fail("{todo}: assert what the bad twin loses and the good twin keeps")
 '''
 
-SECTION = """## {todo}: a heading for this scenario {{#{scenario}}}
+SECTION = """## {todo}: a heading for this scenario {{#{scenario}-twins}}
 
 {todo}: a short paragraph: the situation, and the one thing that differs between the twins.
 

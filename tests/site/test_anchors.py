@@ -42,3 +42,17 @@ def test_section_ids_are_unique_on_a_page(source: Path):
     """Two sections of one page cannot share an anchor."""
     ids = [m["id"] for _, text in headings(source) if (m := EXPLICIT_ID.search(text))]
     assert sorted({i for i in ids if ids.count(i) > 1}) == []
+
+
+def test_every_id_is_unique_on_a_built_page(built_site: Path):
+    """No two elements of a page share an id: a link to `#id` lands on one thing.
+
+    A claim box's id is its claim's, so a section heading never takes a claim's
+    id (the scaffold writes `{#<scenario>-twins}` for a pair's section).
+    """
+    twice = {}
+    for page in sorted(built_site.rglob("*.html")):
+        ids = re.findall(r'\sid="([^"]+)"', page.read_text(encoding="utf-8"))
+        if repeated := sorted({i for i in ids if ids.count(i) > 1}):
+            twice[str(page.relative_to(built_site))] = repeated
+    assert twice == {}, "ids given to two elements of one page"
