@@ -59,6 +59,10 @@ def test_kit_on_a_wsgiref_app(tmp_path: Path, pytestconfig: pytest.Config):
     found = json.loads(data.read_text())
     assert found["passed"] is False
     assert {r["check"]: r["status"] for r in found["results"]} == EXPECTED, ran.stdout
+    numbers = {r["check"]: r["numbers"] for r in found["results"]}
+    assert numbers["startup-time"]["seconds"] == numbers["binds-port"]["seconds"], (
+        "startup-time measures the start binds-port made, not one more"
+    )
     kill = next(r for r in found["results"] if r["check"] == "kill-9-keeps-writes")
     assert kill["numbers"]["lost_before"] == kill["numbers"]["before"] > 0
     site = "https://twelve-factor-proven.netlify.app/"

@@ -207,6 +207,8 @@ class Findings:
     """The crash loop `binds-port` saw: children started and died while nothing answered."""
     read_hides_writes: str | None = None
     """Why the read does not show a write (empty: it does; None: not known yet)."""
+    first_answer: float | None = None
+    """Seconds from exec to the first answer when `binds-port` started the app (None: not yet)."""
 
 
 def _request(data: Mapping[str, Any], key: str) -> Request | None:
