@@ -46,7 +46,7 @@ from proven.observations import (
     load_observations,
     save_observations,
 )
-from proven.processes import SWAP_TWINS, AppProcess, close_all
+from proven.processes import SWAP_SERVICE_VARIABLES, SWAP_TWINS, AppProcess, close_all
 from proven.services import (
     REQUIRE_SERVICES,
     SERVERS,
@@ -95,6 +95,7 @@ def swap_check_services(request: pytest.FixtureRequest) -> None:
     """
     if os.environ.get(SWAP_TWINS) != "1":
         return
+    AppProcess.inherited = SWAP_SERVICE_VARIABLES
     for variable, fixture in (
         ("REDIS_URL", "redis_server_url"),
         ("DATABASE_URL", "postgres_server_url"),

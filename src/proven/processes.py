@@ -45,7 +45,8 @@ variable set, and reports those that still pass.
 """
 
 SWAP_SERVICE_VARIABLES = ("REDIS_URL", "DATABASE_URL")
-"""Under `PROOF_SWAP_TWINS=1`, these variables of the test run also reach every app.
+"""Under `PROOF_SWAP_TWINS=1`, these variables of the test run also reach every app
+(the plugin makes them [`AppProcess.inherited`][proven.processes.AppProcess.inherited]).
 
 A proof often starts the bad twin without `REDIS_URL`, which it does not read;
 swapped, the good twin would then refuse to start and the proof would fail
@@ -358,7 +359,8 @@ class AppProcess(GroupProcess):
     wrote to its local disk. The environment holds only `PATH`, `LANG`, `HOME`,
     `TMPDIR`, a private `XDG_RUNTIME_DIR` (where gunicorn keeps its control
     socket), the variables the proof passes and nothing inherited from the test
-    run, so an app sees exactly the config a proof gives it.
+    run (but what [`inherited`][proven.processes.AppProcess.inherited] names),
+    so an app sees exactly the config a proof gives it.
 
     A restart stops it with SIGTERM (30 s of grace, as gunicorn's default
     drain) and starts a new one on the same port with a fresh disk.
@@ -389,6 +391,13 @@ class AppProcess(GroupProcess):
 
     stop_timeout = 30.0
     close_timeout = 5.0
+    inherited: tuple[str, ...] = ()
+    """Variables of the caller's own environment that also reach every start: none.
+
+    The swap check's runs set `SWAP_SERVICE_VARIABLES` here (the plugin's
+    `swap_check_services`); nothing else does, so an app gets only what its
+    caller gives it.
+    """
 
     def __init__(
         self,
@@ -443,8 +452,7 @@ class AppProcess(GroupProcess):
         (self.disk / "tmp").mkdir(parents=True, exist_ok=True)
         runtime = self.dir / f"run-{self.starts}"
         runtime.mkdir(mode=0o700)
-        swapped = os.environ.get(SWAP_TWINS) == "1"
-        services = {k: os.environ[k] for k in SWAP_SERVICE_VARIABLES if swapped and k in os.environ}
+        inherited = {k: os.environ[k] for k in self.inherited if k in os.environ}
         env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "LANG": "C.UTF-8",
@@ -453,7 +461,7 @@ class AppProcess(GroupProcess):
             "XDG_RUNTIME_DIR": str(runtime),
             "PYTHONUNBUFFERED": "1",
             "PYTHONDONTWRITEBYTECODE": "1",
-            **services,
+            **inherited,
             **self.env,
         }
         self.spawned_at = time.monotonic()
