@@ -53,8 +53,17 @@ def text_of(environ):
     return text if isinstance(text, str) and 0 < len(text) <= 200 else None
 
 
+def write_note(environ, start_response, notes):
+    text = text_of(environ)
+    if text is None:
+        return answer(start_response, "400 Bad Request", {"error": "send {'text': ...}"})
+    notes.append(text)
+    return answer(start_response, "201 Created", {"text": text})
+
+
 """
-"""What every app here starts with: JSON answers, and the `text` of a body like {"text": "..."}."""
+"""What every app here starts with: JSON answers, the `text` of a body like {"text": "..."},
+and a POST that adds it to a list of notes (a 400 when there is none)."""
 
 SERVE = """
 make_server("127.0.0.1", int(os.environ["PORT"]), app).serve_forever()
@@ -148,11 +157,7 @@ notes = []
 
 def app(environ, start_response):
     if environ["REQUEST_METHOD"] == "POST":
-        text = text_of(environ)
-        if text is None:
-            return answer(start_response, "400 Bad Request", {"error": "send {'text': ...}"})
-        notes.append(text)
-        return answer(start_response, "201 Created", {"text": text})
+        return write_note(environ, start_response, notes)
     return answer(start_response, "200 OK", {"about": "notes " * 30, "notes": notes})
 """
     + SERVE
@@ -289,11 +294,7 @@ def app(environ, start_response):
     if path == "/":
         raise RuntimeError("the home page is broken")
     if method == "POST":
-        text = text_of(environ)
-        if text is None:
-            return answer(start_response, "400 Bad Request", {"error": "send {'text': ...}"})
-        notes.append(text)
-        return answer(start_response, "201 Created", {"text": text})
+        return write_note(environ, start_response, notes)
     return answer(start_response, "200 OK", {"notes": notes})
 """
     + SERVE
@@ -330,11 +331,7 @@ def app(environ, start_response):
     if not signed_in and environ.get("HTTP_AUTHORIZATION") != "Bearer t0ken":
         return answer(start_response, "401 Unauthorized", {"error": "sign in"})
     if method == "POST":
-        text = text_of(environ)
-        if text is None:
-            return answer(start_response, "400 Bad Request", {"error": "send {'text': ...}"})
-        notes.append(text)
-        return answer(start_response, "201 Created", {"text": text})
+        return write_note(environ, start_response, notes)
     return answer(start_response, "200 OK", {"notes": notes})
 """
     + SERVE
