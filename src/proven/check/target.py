@@ -303,6 +303,14 @@ def target_from_mapping(data: Mapping[str, Any], base: Path) -> Target:
     )
 
 
+def _config_data(path: Path) -> dict[str, Any]:
+    """The tables of a `proven.toml` file; `TargetError` names the file when it cannot be read."""
+    try:
+        return tomllib.loads(path.read_text())
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise TargetError(f"{path}: {error}") from error
+
+
 def read_config(path: Path) -> Target:
     r"""A `Target` from a `proven.toml` file; `TargetError` names the file and what is wrong.
 
@@ -319,10 +327,7 @@ def read_config(path: Path) -> Target:
             assert read_config(config).required == ("SECRET_KEY",)
         ```
     """
-    try:
-        data = tomllib.loads(path.read_text())
-    except (OSError, tomllib.TOMLDecodeError) as error:
-        raise TargetError(f"{path}: {error}") from error
+    data = _config_data(path)
     try:
         return target_from_mapping(data, path.resolve().parent)
     except TargetError as error:
@@ -408,10 +413,7 @@ def target_from_options(options: argparse.Namespace) -> Target:
     data: dict[str, Any] = {}
     base = Path.cwd()
     if options.config is not None:
-        try:
-            data = tomllib.loads(options.config.read_text())
-        except (OSError, tomllib.TOMLDecodeError) as error:
-            raise TargetError(f"{options.config}: {error}") from error
+        data = _config_data(options.config)
         base = options.config.resolve().parent
     env = dict(data.get("env", {}))
     for pair in options.env:

@@ -48,9 +48,6 @@ def build_site(site_dir: Path) -> Path:
 ZENSICAL_VARIABLE = "ZENSICAL"
 """Names the `zensical` command to build with; else one on `PATH` or beside this Python."""
 
-ZENSICAL_REQUIREMENTS = ROOT / ".ci" / "zensical-requirements.txt"
-"""The pinned Zensical and what it needs beyond `docs/requirements.txt`."""
-
 INSTALL_ZENSICAL = (
     "python3 -m venv .zensical-venv && .zensical-venv/bin/pip install -r docs/requirements.txt "
     "-r .ci/zensical-requirements.txt && .zensical-venv/bin/pip install --no-deps -e . && "
